@@ -1,0 +1,46 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { BotsModule } from './bots/bots.module';
+import type { BotConfig } from './bots/bot.types';
+import { ClaudeRunnerModule } from './claude-runner/claude-runner.module';
+import { ConfigModule } from './config/config.module';
+import { type AppConfig, runsJobs, servesWebhooks } from './config/config.types';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+
+export interface AppModuleOptions {
+  readonly config: AppConfig;
+  readonly bots: readonly BotConfig[];
+  /** Where logs go; tests capture them. */
+  readonly logDestination?: NodeJS.WritableStream;
+}
+
+/** One build, three roles: which feature modules load is decided by PROCESS_ROLE. */
+@Module({})
+export class AppModule {
+  static forRole({ config, bots, logDestination }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, secretsOf(config, bots), logDestination),
+        RedisModule,
+        MetricsModule,
+        BotsModule.forRoot(bots),
+        HealthModule.forRole(config.role),
+        ...(servesWebhooks(config.role) ? [WebhooksModule] : []),
+        ...(runsJobs(config.role) ? [ClaudeRunnerModule] : []),
+      ],
+    };
+  }
+}
+
+function secretsOf(config: AppConfig, bots: readonly BotConfig[]): string[] {
+  const redisPassword = new URL(config.redisUrl).password;
+  return [
+    ...bots.flatMap((bot) => [bot.token, bot.signingSecret, ...Object.values(bot.claude.env)]),
+    ...(redisPassword === '' ? [] : [redisPassword, decodeURIComponent(redisPassword)]),
+  ];
+}

@@ -1,0 +1,45 @@
+export const PERMISSION_MODES = [
+  'default',
+  'acceptEdits',
+  'auto',
+  'bypassPermissions',
+  'manual',
+  'dontAsk',
+  'plan',
+] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+export interface ClaudeSettings {
+  readonly model?: string;
+  readonly maxTurns?: number;
+  readonly maxBudgetUsd?: number;
+  readonly permissionMode?: PermissionMode;
+  readonly tools?: readonly string[];
+  readonly allowedTools?: readonly string[];
+  readonly disallowedTools?: readonly string[];
+  readonly appendSystemPrompt?: string;
+  /** The only variables, with PATH, HOME and LANG, that reach the CLI. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface BotConfig {
+  readonly id: string;
+  readonly appId?: string;
+  readonly signingSecret: string;
+  readonly token: string;
+  readonly workingDirectory: string;
+  /** Empty: any channel the bot is in. */
+  readonly channels: readonly string[];
+  /** Empty: anyone. */
+  readonly users: readonly string[];
+  readonly directMessages: boolean;
+  readonly timeoutSeconds: number;
+  readonly claude: ClaudeSettings;
+}
+
+/** Who the bot is in Slack, learned from `auth.test`. */
+export interface BotIdentity {
+  readonly userId: string;
+  readonly botId: string | undefined;
+  readonly teamId: string;
+}

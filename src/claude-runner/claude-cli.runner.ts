@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BotConfig } from '../bots/bot.types';
+import { AppConfig } from '../config/config.types';
+import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
+import { ClaudeProcessAdapter, type RunningProcess } from './claude-process.adapter';
+import { ClaudeRunError } from './claude-runner.errors';
+import { judgeRun, type ProcessExit, type RunSuccess } from './run-outcome';
+import { StreamJsonParser } from './stream-json.parser';
+
+/** How long each signal of SIGINT → SIGTERM → SIGKILL gets before the next one. */
+export const SIGNAL_GRACE_MS = 3_000;
+/** The CLI sometimes lingers after its result line; the result is the end of the job. */
+const LINGER_AFTER_RESULT_MS = 2_000;
+/** After the CLI is gone, the last lines are read for at most this long. */
+const OUTPUT_DRAIN_MS = 2_000;
+
+export interface CliRun {
+  readonly bot: BotConfig;
+  readonly prompt: string;
+  readonly resumeSessionId?: string;
+  /** Epoch ms at which the run is stopped. */
+  readonly deadline: number;
+  /** Aborted when the run must end early (the worker is shutting down). */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs the CLI once for a prompt and judges the outcome; a failure is thrown as a ClaudeRunError. */
+@Injectable()
+export class ClaudeCliRunner {
+  constructor(
+    private readonly processes: ClaudeProcessAdapter,
+    private readonly config: AppConfig,
+  ) {}
+
+  async run(request: CliRun): Promise<RunSuccess> {
+    const parser = new StreamJsonParser();
+    let endedAfterResult = false;
+    let lingerTimer: NodeJS.Timeout | undefined;
+    const child = this.processes.start(
+      {
+        command: this.config.claudeBin,
+        args: buildCliArgs(request.bot, request.resumeSessionId),
+        cwd: request.bot.workingDirectory,
+        env: buildCliEnvironment(request.bot, this.config.cliBaseEnvironment),
+        stdin: request.prompt,
+      },
+      (line) => {
+        parser.push(line);
+        if (parser.result && lingerTimer === undefined) {
+          lingerTimer = setTimeout(() => {
+            endedAfterResult = true;
+            child.signalGroup('SIGTERM');
+          }, LINGER_AFTER_RESULT_MS);
+        }
+      },
+    );
+
+    let timedOut = false;
+    let interrupted = false;
+    const stop = (): void => void this.endGracefully(child);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        stop();
+      },
+      Math.max(0, request.deadline - Date.now()),
+    );
+    const onAbort = (): void => {
+      interrupted = true;
+      stop();
+    };
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let exit: ProcessExit;
+    try {
+      exit = await child.exited;
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new ClaudeRunError(missing ? 'cli_missing' : 'spawn_failed', `could not start ${this.config.claudeBin}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(lingerTimer);
+      request.signal?.removeEventListener('abort', onAbort);
+    }
+    // Whatever the CLI started and left running goes with it.
+    child.signalGroup('SIGKILL');
+    await Promise.race([child.outputClosed, sleep(OUTPUT_DRAIN_MS)]);
+    return judgeRun(parser, { exit, timedOut, interrupted, endedAfterResult, stderrTail: child.stderrTail() });
+  }
+
+  /** SIGINT lets the CLI end its turn and save the session; SIGTERM and SIGKILL follow if it does not. */
+  private async endGracefully(child: RunningProcess): Promise<void> {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+      child.signalGroup(signal);
+      const exited = await Promise.race([
+        child.exited.then(
+          () => true,
+          () => true,
+        ),
+        sleep(SIGNAL_GRACE_MS).then(() => false),
+      ]);
+      if (exited) return;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import type { BotConfig } from '../bots/bot.types';
+
+/**
+ * The CLI's arguments, exactly as the contract lists them. List flags use `--flag=a,b` so that no
+ * value can swallow the next argument; the prompt goes to stdin, never to argv.
+ */
+export function buildCliArgs(bot: BotConfig, resumeSessionId?: string): string[] {
+  const { claude } = bot;
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  if (resumeSessionId !== undefined) args.push('--resume', resumeSessionId);
+  if (claude.model !== undefined) args.push('--model', claude.model);
+  if (claude.maxTurns !== undefined) args.push('--max-turns', String(claude.maxTurns));
+  if (claude.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(claude.maxBudgetUsd));
+  if (claude.permissionMode !== undefined) args.push('--permission-mode', claude.permissionMode);
+  if (claude.tools !== undefined) args.push(`--tools=${claude.tools.join(',')}`);
+  if (claude.allowedTools !== undefined && claude.allowedTools.length > 0) {
+    args.push(`--allowedTools=${claude.allowedTools.join(',')}`);
+  }
+  if (claude.disallowedTools !== undefined && claude.disallowedTools.length > 0) {
+    args.push(`--disallowedTools=${claude.disallowedTools.join(',')}`);
+  }
+  if (claude.appendSystemPrompt !== undefined) args.push('--append-system-prompt', claude.appendSystemPrompt);
+  return args;
+}
+
+/**
+ * `PATH`, `HOME` and `LANG` from our own environment plus the bot's `claude.env`, and nothing else:
+ * the agent can run commands, so it must never see Slack tokens, signing secrets or Redis.
+ */
+export function buildCliEnvironment(bot: BotConfig, base: Readonly<Record<string, string>>): Record<string, string> {
+  const inherited = Object.fromEntries(
+    ['PATH', 'HOME', 'LANG'].flatMap((name) => (base[name] === undefined ? [] : [[name, base[name]]])),
+  );
+  return { ...inherited, ...bot.claude.env };
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import type { Redis } from 'ioredis';
+import { BotIdentityService } from '../bots/bot-identity.service';
+import { ClaudeJobProcessor } from '../claude-runner/claude-job.processor';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+
+const REDIS_PING_TIMEOUT_MS = 1_000;
+
+/** The parts readiness depends on: Redis, the bots' identities, and the worker when this role has one. */
+@Injectable()
+export class ReadinessIndicators {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly identities: BotIdentityService,
+    @Optional() private readonly processor?: ClaudeJobProcessor,
+  ) {}
+
+  async redisAnswers() {
+    const indicator = this.indicators.check('redis');
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_resolve, reject) =>
+          setTimeout(() => reject(new Error('no answer')), REDIS_PING_TIMEOUT_MS).unref(),
+        ),
+      ]);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: `Redis does not answer: ${(error as Error).message}` });
+    }
+  }
+
+  botsIdentified() {
+    const indicator = this.indicators.check('bots');
+    const waiting = this.identities.unidentified();
+    return waiting.length === 0 ? indicator.up() : indicator.down({ message: 'waiting for Slack auth.test', waiting });
+  }
+
+  /** Undefined where this role runs no worker. */
+  workerRunning() {
+    if (!this.processor) return undefined;
+    const indicator = this.indicators.check('worker');
+    return this.processor.isRunning() ? indicator.up() : indicator.down({ message: 'the worker is not taking jobs' });
+  }
+}

@@ -1,0 +1,42 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import pretty from 'pino-pretty';
+import type { AppConfig } from '../config/config.types';
+import { SecretScrubber } from './secret-scrubber';
+
+const QUIET_PATHS = ['/health', '/health/live', '/health/ready', '/metrics'];
+
+@Module({})
+export class LoggingModule {
+  /** `secrets`: every secret value the process holds, so that none of them reaches a log line. */
+  static forRoot(
+    config: AppConfig,
+    secrets: readonly string[],
+    destination: NodeJS.WritableStream = process.stdout,
+  ): DynamicModule {
+    const scrubber = new SecretScrubber(secrets);
+    const output = config.debug ? pretty({ destination, colorize: false, sync: true }) : destination;
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              base: { app: config.appName, role: config.role },
+              redact: {
+                paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-slack-signature"]'],
+                censor: '[REDACTED]',
+              },
+              autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.includes(request.url ?? '') },
+              customSuccessMessage: (request, response, responseTime) =>
+                `${request.method} ${request.url} ${response.statusCode} in ${responseTime} ms`,
+            },
+            scrubber.wrap(output),
+          ],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { BotIdentityService } from './bots/bot-identity.service';
+import { BotsConfigError } from './bots/bots.errors';
+import { loadBots } from './bots/load-bots';
+import { ConfigError } from './config/config.errors';
+import { loadConfig } from './config/load-config';
+
+async function bootstrap(): Promise<void> {
+  let options;
+  try {
+    const config = loadConfig(process.env);
+    options = { config, bots: loadBots(config) };
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof BotsConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(options), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.enableShutdownHooks();
+  app.get(BotIdentityService).onFatal((error) => {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    logger.error(error.message);
+    void app.close().finally(() => process.exit(1));
+  });
+  await app.listen(options.config.port);
+  logger.log(`orchestrator ${options.config.version} listening on ${options.config.port} as ${options.config.role}`);
+}
+
+void bootstrap();

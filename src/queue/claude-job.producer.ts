@@ -1,0 +1,66 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import type { Queue } from 'bullmq';
+import { CLAUDE_QUEUE, ENQUEUE_TIMEOUT_MS, JobName, KEEP_COMPLETED, KEEP_FAILED } from './queue.constants';
+import { EnqueueError } from './queue.errors';
+import type { RunClaudeJobData } from './queue.types';
+import { ThreadOrderRepository } from './thread-order.repository';
+
+/** The only place that adds jobs. */
+@Injectable()
+export class ClaudeJobProducer implements OnModuleInit {
+  constructor(
+    @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
+    private readonly threadOrder: ThreadOrderRepository,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext(ClaudeJobProducer.name);
+  }
+
+  onModuleInit(): void {
+    // Without a listener, connection errors would go to stderr unstructured; readiness reports the outage.
+    this.queue.on('error', (error) => this.logger.warn({ err: error }, 'queue connection error'));
+  }
+
+  async enqueue(data: RunClaudeJobData): Promise<string> {
+    // The id is the message's, so an add that reaches Redis late (after we gave up) cannot make a second job.
+    const jobId = messageJobId(data);
+    const threadJob = { ...data, jobId };
+    await this.threadOrder.register(threadJob);
+    const add = this.queue.add(JobName.RunClaude, data, {
+      jobId,
+      attempts: 1,
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    });
+    try {
+      await withTimeout(add, ENQUEUE_TIMEOUT_MS);
+      return jobId;
+    } catch (error) {
+      // Best effort: when Redis is away this fails too, and the worker drops heads whose job never came.
+      await this.threadOrder.remove(threadJob).catch(() => undefined);
+      throw new EnqueueError(`could not enqueue the job for message ${data.messageTs}`, { cause: error });
+    }
+  }
+
+  async depth(): Promise<number> {
+    return this.queue.count();
+  }
+}
+
+export function messageJobId(data: Pick<RunClaudeJobData, 'botId' | 'teamId' | 'channel' | 'messageTs'>): string {
+  return [data.botId, data.teamId, data.channel, data.messageTs].join('-');
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

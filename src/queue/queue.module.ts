@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/config.types';
+import { redisOptionsFromUrl } from '../redis/redis-options';
+import { KEY_PREFIX } from '../redis/redis.constants';
+import { ClaudeJobProducer } from './claude-job.producer';
+import { CLAUDE_QUEUE } from './queue.constants';
+import { ThreadOrderRepository } from './thread-order.repository';
+
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { ...redisOptionsFromUrl(config.redisUrl), connectionName: `${config.appName}-queue` },
+        prefix: `${KEY_PREFIX}:bull`,
+      }),
+    }),
+    BullModule.registerQueue({ name: CLAUDE_QUEUE }),
+  ],
+  providers: [ClaudeJobProducer, ThreadOrderRepository],
+  exports: [ClaudeJobProducer, ThreadOrderRepository, BullModule],
+})
+export class QueueModule {}

@@ -1,0 +1,142 @@
+import {
+  botConfig,
+  botIdentity,
+  directMessage,
+  editedMessage,
+  envelope,
+  IDS,
+  mention,
+  mentionTwin,
+  otherBotMessage,
+  ownReply,
+  threadReply,
+} from '../../test/factories';
+import { routeEvent, stripMention } from './event-router';
+
+const identity = botIdentity();
+
+describe('routeEvent', () => {
+  it('answers a mention in its own thread, without the mention in the prompt', () => {
+    const event = mention('summarise the incident');
+    const decision = routeEvent(envelope(event), botConfig(), identity);
+    expect(decision).toEqual({
+      kind: 'answer',
+      onlyIfInThread: false,
+      message: {
+        teamId: IDS.team,
+        channel: IDS.channel,
+        ts: event.ts,
+        threadTs: event.ts,
+        user: IDS.alice,
+        text: 'summarise the incident',
+      },
+    });
+  });
+
+  it('answers a mention inside a thread in that thread', () => {
+    const decision = routeEvent(envelope(mention('go on', { thread_ts: '1767225600.000100' })), botConfig(), identity);
+    expect(decision.kind === 'answer' && decision.message.threadTs).toBe('1767225600.000100');
+  });
+
+  it('treats the message twin of a mention as the same mention', () => {
+    const event = mention();
+    const decision = routeEvent(envelope(mentionTwin(event)), botConfig(), identity);
+    expect(decision).toMatchObject({ kind: 'answer', onlyIfInThread: false, message: { ts: event.ts } });
+  });
+
+  it('answers a direct message, even outside the channel allowlist', () => {
+    const decision = routeEvent(envelope(directMessage()), botConfig({ channels: ['C0OTHER0001'] }), identity);
+    expect(decision).toMatchObject({ kind: 'answer', onlyIfInThread: false });
+  });
+
+  it('answers a plain thread reply only if the bot is in the thread', () => {
+    const decision = routeEvent(envelope(threadReply('1767225600.000100')), botConfig(), identity);
+    expect(decision).toMatchObject({ kind: 'answer', onlyIfInThread: true });
+  });
+
+  it.each([
+    ['its own messages', ownReply('1767225600.000100'), botConfig()],
+    ['its own messages by user id alone', { ...threadReply('1767225600.000100'), user: IDS.botUser }, botConfig()],
+  ])('ignores %s', (_name, event, bot) => {
+    expect(routeEvent(envelope(event), bot, identity)).toEqual({ kind: 'ignore', reason: 'own_message' });
+  });
+
+  it('ignores an edit of its own message', () => {
+    const event = { ...editedMessage('1767225600.000100'), message: { type: 'message', user: IDS.botUser, ts: '1' } };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'own_message' });
+  });
+
+  it('ignores messages of other bots', () => {
+    expect(routeEvent(envelope(otherBotMessage()), botConfig(), identity)).toEqual({
+      kind: 'ignore',
+      reason: 'bot_message',
+    });
+  });
+
+  it('ignores app posts that carry a bot_id without a subtype', () => {
+    const event = { ...threadReply('1767225600.000100'), bot_id: 'B0SOMEAPP01' };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'bot_message' });
+  });
+
+  it.each(['message_changed', 'message_deleted', 'channel_join', 'thread_broadcast', 'file_share'])(
+    'ignores the %s subtype',
+    (subtype) => {
+      const event = { ...threadReply('1767225600.000100'), subtype };
+      expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'subtype' });
+    },
+  );
+
+  it('ignores an edit of a human message', () => {
+    expect(routeEvent(envelope(editedMessage('1767225600.000100')), botConfig(), identity)).toEqual({
+      kind: 'ignore',
+      reason: 'subtype',
+    });
+  });
+
+  it('ignores event types it does not handle', () => {
+    const event = { type: 'reaction_added', user: IDS.alice };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'unsupported_event' });
+  });
+
+  it('ignores a mention with nothing else in it', () => {
+    const event = { ...mention(), text: `<@${IDS.botUser}>` };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'empty' });
+  });
+
+  it('ignores channels outside the allowlist', () => {
+    expect(routeEvent(envelope(mention()), botConfig({ channels: ['C0OTHER0001'] }), identity)).toEqual({
+      kind: 'ignore',
+      reason: 'channel_not_allowed',
+    });
+  });
+
+  it('ignores users outside the allowlist, in channels and in DMs', () => {
+    const bot = botConfig({ users: [IDS.bob] });
+    expect(routeEvent(envelope(mention()), bot, identity)).toEqual({ kind: 'ignore', reason: 'user_not_allowed' });
+    expect(routeEvent(envelope(directMessage()), bot, identity)).toEqual({
+      kind: 'ignore',
+      reason: 'user_not_allowed',
+    });
+  });
+
+  it('ignores DMs when direct messages are off', () => {
+    expect(routeEvent(envelope(directMessage()), botConfig({ directMessages: false }), identity)).toEqual({
+      kind: 'ignore',
+      reason: 'direct_messages_disabled',
+    });
+  });
+
+  it('ignores channel chatter that does not address it', () => {
+    const event = { ...threadReply('x'), thread_ts: undefined };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'not_addressed' });
+  });
+});
+
+describe('stripMention', () => {
+  it('removes the bot mention wherever it stands and keeps other mentions and indentation', () => {
+    expect(stripMention(`<@${IDS.botUser}> ask <@${IDS.bob}> about\n    code`, IDS.botUser)).toBe(
+      `ask <@${IDS.bob}> about\n    code`,
+    );
+    expect(stripMention(`hey <@${IDS.botUser}|orchestrator> help`, IDS.botUser)).toBe('hey help');
+  });
+});

@@ -1,0 +1,98 @@
+import type { BotConfig, BotIdentity } from '../bots/bot.types';
+import type { EventCallback, SlackMessageEvent } from './slack-events.types';
+
+export type IgnoreReason =
+  | 'unsupported_event'
+  | 'own_message'
+  | 'bot_message'
+  | 'subtype'
+  | 'empty'
+  | 'direct_messages_disabled'
+  | 'channel_not_allowed'
+  | 'user_not_allowed'
+  | 'not_addressed'
+  | 'not_in_thread';
+
+/** A message from a person that the bot should answer. */
+export interface UserMessage {
+  readonly teamId: string;
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs: string;
+  readonly user: string;
+  readonly text: string;
+}
+
+export type RouteDecision =
+  | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
+  /** `onlyIfInThread`: a plain reply in a thread, answered only when the bot already talks there. */
+  | { readonly kind: 'answer'; readonly message: UserMessage; readonly onlyIfInThread: boolean };
+
+const DIRECT_CHANNEL_TYPES = new Set(['im', 'app_home']);
+
+/** Decides, from the event alone, whether a bot answers it. Pure: no I/O. */
+export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: BotIdentity): RouteDecision {
+  const { event } = envelope;
+  if (event.type !== 'app_mention' && event.type !== 'message') return ignore('unsupported_event');
+  if (isOwn(event, envelope, identity) || (event.message && isOwn(event.message, envelope, identity))) {
+    return ignore('own_message');
+  }
+  if (event.bot_id !== undefined || event.bot_profile !== undefined || event.subtype === 'bot_message') {
+    return ignore('bot_message');
+  }
+  if (event.subtype !== undefined || event.hidden === true) return ignore('subtype');
+  const { user, text, ts, channel } = event;
+  if (user === undefined || text === undefined || ts === undefined || channel === undefined) return ignore('empty');
+
+  const prompt = stripMention(text, identity.userId);
+  if (prompt === '') return ignore('empty');
+  const message: UserMessage = {
+    teamId: event.team ?? envelope.team_id,
+    channel,
+    ts,
+    threadTs: event.thread_ts ?? ts,
+    user,
+    text: prompt,
+  };
+  if (!isAllowed(bot.users, user)) return ignore('user_not_allowed');
+  if (isDirect(event)) {
+    return bot.directMessages ? answer(message, false) : ignore('direct_messages_disabled');
+  }
+  if (!isAllowed(bot.channels, channel)) return ignore('channel_not_allowed');
+  if (event.type === 'app_mention' || text.includes(`<@${identity.userId}>`)) return answer(message, false);
+  const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== ts;
+  return isThreadReply ? answer(message, true) : ignore('not_addressed');
+}
+
+/** Removes the bot's own mention (`<@U123>` or `<@U123|name>`) and the spaces it leaves. */
+export function stripMention(text: string, botUserId: string): string {
+  return text.replace(new RegExp(`<@${escapeRegExp(botUserId)}(\\|[^>]*)?> ?`, 'g'), '').trim();
+}
+
+function isOwn(event: SlackMessageEvent, envelope: EventCallback, identity: BotIdentity): boolean {
+  if (event.user === identity.userId) return true;
+  if (identity.botId !== undefined && event.bot_id === identity.botId) return true;
+  const appId = envelope.api_app_id;
+  return appId !== undefined && (event.app_id === appId || event.bot_profile?.app_id === appId);
+}
+
+function isDirect(event: SlackMessageEvent): boolean {
+  if (event.channel_type !== undefined) return DIRECT_CHANNEL_TYPES.has(event.channel_type);
+  return event.type === 'message' && event.channel?.startsWith('D') === true;
+}
+
+function isAllowed(allowlist: readonly string[], id: string): boolean {
+  return allowlist.length === 0 || allowlist.includes(id);
+}
+
+function ignore(reason: IgnoreReason): RouteDecision {
+  return { kind: 'ignore', reason };
+}
+
+function answer(message: UserMessage, onlyIfInThread: boolean): RouteDecision {
+  return { kind: 'answer', message, onlyIfInThread };
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,31 @@
+/** The parts of Slack's Events API payloads that routing reads; everything else passes through untouched. */
+export interface SlackMessageEvent {
+  readonly type: string;
+  readonly subtype?: string;
+  readonly hidden?: boolean;
+  readonly user?: string;
+  readonly bot_id?: string;
+  readonly app_id?: string;
+  readonly bot_profile?: { readonly app_id?: string };
+  readonly text?: string;
+  readonly ts?: string;
+  readonly thread_ts?: string;
+  readonly channel?: string;
+  readonly channel_type?: string;
+  readonly team?: string;
+  /** The new version of an edited message (`message_changed`). */
+  readonly message?: SlackMessageEvent;
+}
+
+export type SlackEnvelope =
+  | { readonly type: 'url_verification'; readonly challenge: string }
+  | { readonly type: 'app_rate_limited'; readonly team_id?: string; readonly minute_rate_limited?: number }
+  | EventCallback;
+
+export interface EventCallback {
+  readonly type: 'event_callback';
+  readonly team_id: string;
+  readonly api_app_id?: string;
+  readonly event_id: string;
+  readonly event: SlackMessageEvent;
+}
