@@ -26,7 +26,8 @@ async function bootstrap(): Promise<void> {
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  app.enableShutdownHooks();
+  // Exit 0 once every hook has run: workers handed back, connections closed, logs flushed.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   app.get(BotIdentityService).onFatal((error) => {
     process.stderr.write(`Configuration error: ${error.message}\n`);
     logger.error(error.message);

@@ -44,6 +44,9 @@ export const BOTS = {
   },
 } as const satisfies Record<string, { id: string; appId: string; signingSecret: string; identity: FakeBotIdentity }>;
 
+/** The only channel the frontend bot answers in. */
+export const FRONTEND_CHANNEL = 'C0FRONTEND1';
+
 export const SECRETS = [
   BOTS.backend.signingSecret,
   BOTS.backend.identity.token,
@@ -65,7 +68,9 @@ export interface Workspace {
 }
 
 /** A temporary folder with a working directory per bot, a record folder for the fake CLI and a bots file. */
-export function makeWorkspace(options: { timeoutSeconds?: number; backendExtra?: string } = {}): Workspace {
+export function makeWorkspace(
+  options: { timeoutSeconds?: number; frontendTimeoutSeconds?: number; backendExtra?: string } = {},
+): Workspace {
   const root = mkdtempSync(join(tmpdir(), 'orchestrator-e2e-'));
   const recordDir = join(root, 'records');
   for (const dir of ['backend', 'frontend', 'records', 'home']) mkdirSync(join(root, dir));
@@ -94,6 +99,8 @@ ${options.backendExtra ?? ''}
     signingSecret: \${E2E_FRONTEND_SECRET}
     token: \${E2E_FRONTEND_TOKEN}
     workingDirectory: frontend
+    channels: [${FRONTEND_CHANNEL}]
+    timeoutSeconds: ${options.frontendTimeoutSeconds ?? 30}
 `,
   );
   return { root, recordDir, botsFile };

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BotConfig } from '../bots/bot.types';
 import { AppConfig } from '../config/config.types';
 import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
 import { ClaudeProcessAdapter, type RunningProcess } from './claude-process.adapter';
 import { ClaudeRunError } from './claude-runner.errors';
 import { judgeRun, type ProcessExit, type RunSuccess } from './run-outcome';
+import { settlesWithin } from '../common/timeouts';
 import { StreamJsonParser } from './stream-json.parser';
 
 /** How long each signal of SIGINT → SIGTERM → SIGKILL gets before the next one. */
@@ -87,7 +87,7 @@ export class ClaudeCliRunner {
     }
     // Whatever the CLI started and left running goes with it.
     child.signalGroup('SIGKILL');
-    await Promise.race([child.outputClosed, sleep(OUTPUT_DRAIN_MS)]);
+    await settlesWithin(child.outputClosed, OUTPUT_DRAIN_MS);
     return judgeRun(parser, { exit, timedOut, interrupted, endedAfterResult, stderrTail: child.stderrTail() });
   }
 
@@ -95,14 +95,7 @@ export class ClaudeCliRunner {
   private async endGracefully(child: RunningProcess): Promise<void> {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
       child.signalGroup(signal);
-      const exited = await Promise.race([
-        child.exited.then(
-          () => true,
-          () => true,
-        ),
-        sleep(SIGNAL_GRACE_MS).then(() => false),
-      ]);
-      if (exited) return;
+      if (await settlesWithin(child.exited, SIGNAL_GRACE_MS)) return;
     }
   }
 }

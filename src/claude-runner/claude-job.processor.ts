@@ -2,13 +2,13 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job, type Queue, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/config.types';
 import { CLAUDE_QUEUE } from '../queue/queue.constants';
 import type { RunClaudeJobData } from '../queue/queue.types';
 import { type ThreadJob, ThreadOrderRepository } from '../queue/thread-order.repository';
 import { ClaudeJobService } from './claude-job.service';
 import { ClaudeRunError } from './claude-runner.errors';
+import { settlesWithin } from '../common/timeouts';
 
 /** How soon a job waiting for its thread's earlier message looks again. */
 const THREAD_BUSY_RETRY_MS = 500;
@@ -70,9 +70,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     const closing = this.worker.close();
-    const grace = sleep(this.config.shutdownGraceSeconds * 1000).then(() => false);
-    const closed = await Promise.race([closing.then(() => true), grace]);
-    if (closed) return;
+    if (await settlesWithin(closing, this.config.shutdownGraceSeconds * 1000)) return;
     this.logger.warn('shutdown grace is over: handing running jobs back to the queue');
     this.worker.cancelAllJobs('shutdown');
     await closing;

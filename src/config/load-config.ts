@@ -63,8 +63,13 @@ function requireSingleBotSecrets(variables: EnvironmentVariables): void {
   }
 }
 
+const TYPE_CHECKS = ['isInt', 'isBoolean', 'isIn', 'isUrl', 'isString'];
+
 function describe(error: ValidationError, raw: Record<string, string | undefined>): string {
-  const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  const constraints = error.constraints ?? {};
+  // A value of the wrong type fails range checks too; the type is what the operator must fix first.
+  const typeCheck = TYPE_CHECKS.find((check) => check in constraints);
+  const reason = (typeCheck ? constraints[typeCheck] : Object.values(constraints)[0]) ?? 'is invalid';
   const name = error.property;
   // Messages from class-validator begin with the property name; ours may already do so.
   const text = reason.startsWith(name) ? reason : `${name} ${reason}`;

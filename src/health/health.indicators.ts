@@ -3,6 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { BotIdentityService } from '../bots/bot-identity.service';
 import { ClaudeJobProcessor } from '../claude-runner/claude-job.processor';
+import { withTimeout } from '../common/timeouts';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
 const REDIS_PING_TIMEOUT_MS = 1_000;
@@ -20,12 +21,7 @@ export class ReadinessIndicators {
   async redisAnswers() {
     const indicator = this.indicators.check('redis');
     try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_resolve, reject) =>
-          setTimeout(() => reject(new Error('no answer')), REDIS_PING_TIMEOUT_MS).unref(),
-        ),
-      ]);
+      await withTimeout(this.redis.ping(), REDIS_PING_TIMEOUT_MS);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: `Redis does not answer: ${(error as Error).message}` });

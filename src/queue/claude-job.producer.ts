@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Queue } from 'bullmq';
+import { withTimeout } from '../common/timeouts';
 import { CLAUDE_QUEUE, ENQUEUE_TIMEOUT_MS, JobName, KEEP_COMPLETED, KEEP_FAILED } from './queue.constants';
 import { EnqueueError } from './queue.errors';
 import type { RunClaudeJobData } from './queue.types';
@@ -35,7 +36,7 @@ export class ClaudeJobProducer implements OnModuleInit {
       removeOnFail: KEEP_FAILED,
     });
     try {
-      await withTimeout(add, ENQUEUE_TIMEOUT_MS);
+      await withTimeout(add, ENQUEUE_TIMEOUT_MS, 'answer from Redis');
       return jobId;
     } catch (error) {
       // Best effort: when Redis is away this fails too, and the worker drops heads whose job never came.
@@ -51,16 +52,4 @@ export class ClaudeJobProducer implements OnModuleInit {
 
 export function messageJobId(data: Pick<RunClaudeJobData, 'botId' | 'teamId' | 'channel' | 'messageTs'>): string {
   return [data.botId, data.teamId, data.channel, data.messageTs].join('-');
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
