@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { BotConfig } from '../bots/bot.types';
 import { AppConfig } from '../config/config.types';
-import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
+import { mkdir } from 'node:fs/promises';
+import { buildCliArgs, buildCliEnvironment, cliConfigDir } from './cli-invocation';
 import { ClaudeProcessAdapter, type RunningProcess } from './claude-process.adapter';
 import { ClaudeRunError } from './claude-runner.errors';
 import { judgeRun, type ProcessExit, type RunSuccess } from './run-outcome';
@@ -34,6 +35,8 @@ export class ClaudeCliRunner {
   ) {}
 
   async run(request: CliRun): Promise<RunSuccess> {
+    const configDir = cliConfigDir(this.config.dataDir, request.bot.id);
+    await mkdir(configDir, { recursive: true });
     const parser = new StreamJsonParser();
     let endedAfterResult = false;
     let lingerTimer: NodeJS.Timeout | undefined;
@@ -42,7 +45,7 @@ export class ClaudeCliRunner {
         command: this.config.claudeBin,
         args: buildCliArgs(request.bot, request.resumeSessionId),
         cwd: request.bot.workingDirectory,
-        env: buildCliEnvironment(request.bot, this.config.cliBaseEnvironment),
+        env: buildCliEnvironment(request.bot, this.config.cliBaseEnvironment, configDir),
         stdin: request.prompt,
       },
       (line) => {

@@ -1,5 +1,5 @@
 import { botConfig } from '../../test/factories';
-import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
+import { buildCliArgs, buildCliEnvironment, cliConfigDir } from './cli-invocation';
 
 describe('buildCliArgs', () => {
   it('always asks for stream-json with --verbose in print mode', () => {
@@ -49,13 +49,14 @@ describe('buildCliArgs', () => {
 });
 
 describe('buildCliEnvironment', () => {
-  it('holds PATH, HOME, LANG and the bot variables only', () => {
+  it('holds PATH, HOME, LANG, the bot config folder and the bot variables only', () => {
     const bot = botConfig({ claude: { env: { ANTHROPIC_API_KEY: 'sk-ant-1', DISABLE_AUTOUPDATER: '1' } } });
     const base = { PATH: '/usr/bin', HOME: '/home/node', LANG: 'C.UTF-8' };
-    expect(buildCliEnvironment(bot, base)).toEqual({
+    expect(buildCliEnvironment(bot, base, cliConfigDir('/data', bot.id))).toEqual({
       PATH: '/usr/bin',
       HOME: '/home/node',
       LANG: 'C.UTF-8',
+      CLAUDE_CONFIG_DIR: '/data/bots/backend/claude',
       ANTHROPIC_API_KEY: 'sk-ant-1',
       DISABLE_AUTOUPDATER: '1',
     });
@@ -63,6 +64,9 @@ describe('buildCliEnvironment', () => {
 
   it('does not pass anything else of ours, even if handed more', () => {
     const base = { PATH: '/usr/bin', SLACK_BOT_TOKEN: 'xoxb-1', REDIS_URL: 'redis://x' } as Record<string, string>;
-    expect(buildCliEnvironment(botConfig(), base)).toEqual({ PATH: '/usr/bin' });
+    expect(buildCliEnvironment(botConfig(), base, '/data/x')).toEqual({
+      PATH: '/usr/bin',
+      CLAUDE_CONFIG_DIR: '/data/x',
+    });
   });
 });

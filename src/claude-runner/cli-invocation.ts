@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { BotConfig } from '../bots/bot.types';
 
 /**
@@ -24,12 +25,22 @@ export function buildCliArgs(bot: BotConfig, resumeSessionId?: string): string[]
 }
 
 /**
- * `PATH`, `HOME` and `LANG` from our own environment plus the bot's `claude.env`, and nothing else:
- * the agent can run commands, so it must never see Slack tokens, signing secrets or Redis.
+ * `PATH`, `HOME` and `LANG` from our own environment, the bot's own CLI config folder, plus the bot's
+ * `claude.env`, and nothing else: the agent can run commands, so it must never see Slack tokens,
+ * signing secrets or Redis.
  */
-export function buildCliEnvironment(bot: BotConfig, base: Readonly<Record<string, string>>): Record<string, string> {
+export function buildCliEnvironment(
+  bot: BotConfig,
+  base: Readonly<Record<string, string>>,
+  configDir: string,
+): Record<string, string> {
   const inherited = Object.fromEntries(
     ['PATH', 'HOME', 'LANG'].flatMap((name) => (base[name] === undefined ? [] : [[name, base[name]]])),
   );
-  return { ...inherited, ...bot.claude.env };
+  return { ...inherited, CLAUDE_CONFIG_DIR: configDir, ...bot.claude.env };
+}
+
+/** Each bot keeps its CLI state apart, in a folder that is writable even where HOME is not. */
+export function cliConfigDir(dataDir: string, botId: string): string {
+  return join(dataDir, 'bots', botId, 'claude');
 }

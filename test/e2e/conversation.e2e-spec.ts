@@ -9,6 +9,8 @@ import {
   ownReply,
   threadReply,
 } from '../factories';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
 import type { FakeSlackServer, StoredMessage } from '../fakes/fake-slack-server';
 import {
@@ -119,19 +121,21 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
     expect(run.stdin).toBe('show the flags');
   });
 
-  it('gives the CLI no Slack token, signing secret or Redis URL: only PATH, HOME, LANG and the bot env', async () => {
+  it('gives the CLI no Slack token, signing secret or Redis URL: only PATH, HOME, LANG, its config folder and the bot env', async () => {
     const event = mention('print your environment');
     await send(event);
     await answerIn(IDS.channel, event.ts!);
     const [run] = runsFor('print your environment');
     expect(Object.keys(run.env).sort()).toEqual([
       'ANTHROPIC_API_KEY',
+      'CLAUDE_CONFIG_DIR',
       'FAKE_CLAUDE_RECORD_DIR',
       'HOME',
       'LANG',
       'PATH',
     ]);
     expect(run.env.ANTHROPIC_API_KEY).toBe(ANTHROPIC_TEST_KEY);
+    expect(run.env.CLAUDE_CONFIG_DIR).toBe(`${workspace.root}/data/bots/backend/claude`);
     const values = JSON.stringify(run.env);
     for (const secret of [...SECRETS, 'redis://']) expect(values).not.toContain(secret);
   });
@@ -269,6 +273,31 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
     });
   });
 
+  it('escalates to SIGKILL for a CLI that ignores SIGINT and SIGTERM', async () => {
+    const text = 'stubborn [[ignore-sigterm]] [[sleep:60000]]';
+    const event = mention(text, { channel: FRONTEND_CHANNEL, text: `<@${BOTS.frontend.identity.userId}> ${text}` });
+    await send(event, 'frontend');
+    const [line] = await answerIn(FRONTEND_CHANNEL, event.ts!);
+    expect(contentOf(line)).toContain('(timeout)');
+    const [run] = runsFor('stubborn');
+    // Only SIGKILL ends this fake, and it then records no end of its own.
+    expect(run.endedAt).toBeNull();
+    await waitFor(() => !processAlive(run.pid), { message: 'the CLI to be gone' });
+  });
+
+  it('starts a fresh session when the old one cannot be resumed, and says so', async () => {
+    const parent = mention('a session that will be lost');
+    await send(parent);
+    await answerIn(IDS.channel, parent.ts!);
+    rmSync(join(workspace.root, 'data/bots/backend/claude/projects'), { recursive: true, force: true });
+    await send(threadReply(parent.ts!, 'are you still there?'));
+    const replies = await answerIn(IDS.channel, parent.ts!, 3);
+    expect(contentOf(replies[1])).toContain('I could not pick up our earlier conversation in this thread');
+    expect(contentOf(replies[2])).toBe('Fake Claude answer (turn 1 of session): are you still there?');
+    const attempts = runsFor('are you still there?');
+    expect(attempts.map((run) => run.argv.includes('--resume'))).toEqual([true, false]);
+  });
+
   it('limits each user, with one ephemeral notice per window and no job', async () => {
     const user = 'U0RATELIMIT';
     const events = Array.from({ length: 5 }, (_, i) => mention(`burst ${i}`, { user }));
@@ -313,7 +342,7 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/orchestrator_jobs_total\{bot="backend",outcome="succeeded",app="orchestrator"\} [1-9]/);
     expect(metrics).toMatch(/orchestrator_jobs_total\{bot="backend",outcome="failed",app="orchestrator"\} [1-9]/);
-    expect(metrics).toMatch(/orchestrator_jobs_total\{bot="frontend",outcome="timed_out",app="orchestrator"\} 1/);
+    expect(metrics).toMatch(/orchestrator_jobs_total\{bot="frontend",outcome="timed_out",app="orchestrator"\} [1-9]/);
     const durations = metrics
       .split('\n')
       .find(

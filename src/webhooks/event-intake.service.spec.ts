@@ -1,0 +1,114 @@
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { PinoLogger } from 'nestjs-pino';
+import { botConfig, IDS, nextEventId, nextTs } from '../../test/factories';
+import { AppConfig } from '../config/config.types';
+import { loadConfig } from '../config/load-config';
+import { ClaudeJobProducer } from '../queue/claude-job.producer';
+import { EnqueueError } from '../queue/queue.errors';
+import type { RunClaudeJobData } from '../queue/queue.types';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import { SlackService } from '../slack/slack.service';
+import { DedupeRepository } from './dedupe.repository';
+import { EventIntake } from './event-intake.service';
+import { RateLimitRepository } from './rate-limit.repository';
+import { ThreadRepository } from './thread.repository';
+import { EventNotKeptError } from './webhooks.errors';
+
+/** The queue as seen from the webhook: it can be made to refuse the next job, as Redis does when it fails. */
+class ControllableProducer {
+  readonly jobs: RunClaudeJobData[] = [];
+  refuseNext = false;
+
+  enqueue(data: RunClaudeJobData): Promise<string> {
+    if (this.refuseNext) {
+      this.refuseNext = false;
+      return Promise.reject(new EnqueueError('Redis did not take the job'));
+    }
+    this.jobs.push(data);
+    return Promise.resolve(`job-${this.jobs.length}`);
+  }
+}
+
+const quietLogger = {
+  setContext: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+};
+
+describe('EventIntake against a real Redis', () => {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 4 });
+  const producer = new ControllableProducer();
+  const ephemerals: string[] = [];
+  let intake: EventIntake;
+
+  beforeAll(async () => {
+    await redis.flushdb();
+    const module = await Test.createTestingModule({
+      providers: [
+        EventIntake,
+        DedupeRepository,
+        RateLimitRepository,
+        ThreadRepository,
+        { provide: REDIS_CLIENT, useValue: redis },
+        {
+          provide: AppConfig,
+          useValue: loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', RATE_LIMIT_MAX_REQUESTS: '2' }),
+        },
+        { provide: ClaudeJobProducer, useValue: producer },
+        {
+          provide: SlackService,
+          useValue: {
+            postEphemeral: (_bot: unknown, _thread: unknown, user: string) => Promise.resolve(ephemerals.push(user)),
+          },
+        },
+        { provide: PinoLogger, useValue: quietLogger },
+      ],
+    }).compile();
+    intake = module.get(EventIntake);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  const message = (user: string = IDS.alice) => {
+    const ts = nextTs();
+    return { teamId: IDS.team, channel: IDS.channel, ts, threadTs: ts, user, text: 'hello' };
+  };
+
+  it('does not let a failed enqueue block Slack retry of the same event', async () => {
+    const bot = botConfig();
+    const eventId = nextEventId();
+    const userMessage = message('U0RETRIER1');
+    producer.refuseNext = true;
+    await expect(intake.take(bot, eventId, userMessage, false)).rejects.toBeInstanceOf(EventNotKeptError);
+    await expect(intake.take(bot, eventId, userMessage, false)).resolves.toBe('accepted');
+    await expect(intake.take(bot, eventId, userMessage, false)).resolves.toBe('duplicate');
+    expect(producer.jobs.filter((job) => job.messageTs === userMessage.ts)).toHaveLength(1);
+  });
+
+  it('counts only messages against the rate limit, not retries, and notices once per window', async () => {
+    const bot = botConfig();
+    const user = 'U0COUNTED1';
+    const first = message(user);
+    const firstEvent = nextEventId();
+    expect(await intake.take(bot, firstEvent, first, false)).toBe('accepted');
+    expect(await intake.take(bot, firstEvent, first, false)).toBe('duplicate');
+    expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('accepted');
+    expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('rate_limited');
+    expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('rate_limited');
+    expect(ephemerals.filter((who) => who === user)).toHaveLength(1);
+  });
+
+  it('answers a plain thread reply only in a thread it already talks in', async () => {
+    const bot = botConfig();
+    const parent = message('U0THREADER');
+    const reply = { ...message('U0THREADER'), threadTs: parent.ts };
+    const stranger = { ...message('U0THREADER'), threadTs: '1700000000.000001' };
+    expect(await intake.take(bot, nextEventId(), stranger, true)).toBe('ignored');
+    expect(await intake.take(bot, nextEventId(), parent, false)).toBe('accepted');
+    expect(await intake.take(bot, nextEventId(), reply, true)).toBe('accepted');
+  });
+});
