@@ -34,6 +34,8 @@ export interface BotConfig {
   readonly users: readonly string[];
   readonly directMessages: boolean;
   readonly timeoutSeconds: number;
+  /** Past this spend in one UTC day the bot declines new requests until the next day. */
+  readonly budgetUsdPerDay?: number;
   readonly claude: ClaudeSettings;
 }
 

@@ -32,6 +32,7 @@ class BotSettingsDto {
   @IsOptional() @IsArray() @IsString({ each: true }) users?: string[];
   @IsOptional() @IsBoolean() directMessages?: boolean;
   @IsOptional() @IsInt() @Min(1) timeoutSeconds?: number;
+  @IsOptional() @IsNumber() @Min(0) budgetUsdPerDay?: number;
   @IsOptional() @IsString() @MinLength(1) workingDirectory?: string;
   @IsOptional() @ValidateNested() @Type(() => ClaudeSettingsDto) claude?: ClaudeSettingsDto;
 }

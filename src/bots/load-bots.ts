@@ -135,6 +135,7 @@ function toBotConfig(bot: BotDto, defaults: BotDefaultsDto, baseDir: string, job
     users: bot.users ?? defaults.users ?? [],
     directMessages: bot.directMessages ?? defaults.directMessages ?? true,
     timeoutSeconds: bot.timeoutSeconds ?? defaults.timeoutSeconds ?? jobTimeoutSeconds,
+    ...optional('budgetUsdPerDay', bot.budgetUsdPerDay ?? defaults.budgetUsdPerDay),
     claude,
   };
 }
@@ -169,6 +170,10 @@ function assertDirectory(bot: BotConfig): void {
       `bot "${bot.id}": workingDirectory ${bot.workingDirectory} does not exist or is not a directory`,
     );
   }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function isPlain(value: unknown): value is Plain {

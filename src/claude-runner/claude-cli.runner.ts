@@ -8,6 +8,7 @@ import { ClaudeRunError } from './claude-runner.errors';
 import { judgeRun, type ProcessExit, type RunSuccess } from './run-outcome';
 import { settlesWithin } from '../common/timeouts';
 import { StreamJsonParser } from './stream-json.parser';
+import type { ToolUseBlock } from './stream-json.types';
 
 /** How long each signal of SIGINT → SIGTERM → SIGKILL gets before the next one. */
 export const SIGNAL_GRACE_MS = 3_000;
@@ -22,8 +23,11 @@ export interface CliRun {
   readonly resumeSessionId?: string;
   /** Epoch ms at which the run is stopped. */
   readonly deadline: number;
-  /** Aborted when the run must end early (the worker is shutting down). */
+  /** Aborted when the run must end early (a stop from Slack, the worker shutting down). */
   readonly signal?: AbortSignal;
+  /** Called as the run goes: the session id once known, and each tool call. */
+  readonly onSession?: (sessionId: string) => void;
+  readonly onToolUse?: (tool: ToolUseBlock, count: number) => void;
 }
 
 /** Runs the CLI once for a prompt and judges the outcome; a failure is thrown as a ClaudeRunError. */
@@ -49,7 +53,11 @@ export class ClaudeCliRunner {
         stdin: request.prompt,
       },
       (line) => {
+        const { sessionId, toolsUsed } = parser;
+        const toolsBefore = toolsUsed.length;
         parser.push(line);
+        if (parser.sessionId !== undefined && parser.sessionId !== sessionId) request.onSession?.(parser.sessionId);
+        for (const tool of parser.toolsUsed.slice(toolsBefore)) request.onToolUse?.(tool, parser.toolsUsed.length);
         if (parser.result && lingerTimer === undefined) {
           lingerTimer = setTimeout(() => {
             endedAfterResult = true;

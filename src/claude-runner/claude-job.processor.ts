@@ -1,19 +1,22 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job, type Queue, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
+import { settlesWithin, withTimeout } from '../common/timeouts';
 import { AppConfig } from '../config/config.types';
 import { CLAUDE_QUEUE } from '../queue/queue.constants';
-import type { RunClaudeJobData } from '../queue/queue.types';
+import type { ClaudeJobState, RunClaudeJobData } from '../queue/queue.types';
 import { type ThreadJob, ThreadOrderRepository } from '../queue/thread-order.repository';
-import { ClaudeJobService } from './claude-job.service';
+import { ClaudeJobService, type JobContext, stopReason } from './claude-job.service';
 import { ClaudeRunError } from './claude-runner.errors';
-import { settlesWithin } from '../common/timeouts';
+import { JobFailureNotice } from './job-failure-notice';
+import { StopListener } from './stop-listener';
 
 /** How soon a job waiting for its thread's earlier message looks again. */
 const THREAD_BUSY_RETRY_MS = 500;
+const HEARTBEAT_TIMEOUT_MS = 1_000;
 
-/** Takes jobs from the queue, one thread at a time per thread, WORKER_CONCURRENCY at once. */
+/** Takes jobs from the queue, one at a time per thread, WORKER_CONCURRENCY at once. */
 @Processor(CLAUDE_QUEUE, { autorun: false })
 export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running = false;
@@ -22,6 +25,8 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     private readonly jobs: ClaudeJobService,
     private readonly threadOrder: ThreadOrderRepository,
     @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
+    private readonly stops: StopListener,
+    private readonly failureNotice: JobFailureNotice,
     private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -32,6 +37,9 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
+    this.stops.onStop(({ jobId, by }) => {
+      if (this.worker.cancelJob(jobId, stopReason(by))) this.logger.info({ jobId, by }, 'stopping a running job');
+    });
     this.running = true;
     this.worker.run().catch((error: unknown) => {
       this.running = false;
@@ -39,31 +47,62 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     });
   }
 
-  /** Ready means the worker loop is taking jobs. */
-  isRunning(): boolean {
-    return this.running && this.worker.isRunning();
+  /** Ready means the worker loop runs and its own Redis connection answers. */
+  async isHealthy(): Promise<boolean> {
+    if (!this.running || !this.worker.isRunning()) return false;
+    const client = await this.worker.getBackend().client;
+    return withTimeout(client.llen(`${this.queue.qualifiedName}:wait`), HEARTBEAT_TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    );
   }
 
-  async process(job: Job<RunClaudeJobData>, token?: string, signal?: AbortSignal): Promise<void> {
+  async process(job: Job<ClaudeJobState>, token?: string, signal?: AbortSignal): Promise<void> {
     const data = job.data;
-    const log = this.logger.logger.child({ bot: data.botId, jobId: job.id, eventId: data.eventId });
     const threadJob: ThreadJob = { ...data, jobId: job.id ?? '' };
     if (!(await this.isTurnOf(threadJob))) {
       await job.moveToDelayed(Date.now() + THREAD_BUSY_RETRY_MS, token);
       throw new DelayedError();
     }
+    const log = this.logger.logger.child({
+      bot: data.botId,
+      jobId: job.id,
+      eventId: data.eventId,
+      channel: data.channel,
+      threadTs: data.threadTs,
+      attempt: job.attemptsMade + 1,
+    });
+    const context: JobContext = {
+      id: job.id ?? '',
+      data,
+      enqueuedAt: job.timestamp,
+      signal,
+      log,
+      remember: async (markers) => {
+        Object.assign(data, markers);
+        await job.updateData(data);
+      },
+    };
     try {
-      await this.jobs.handle(data, log, signal);
+      await this.jobs.handle(context);
     } catch (error) {
       if (error instanceof ClaudeRunError && error.kind === 'interrupted') {
         // Handed back: it keeps its place at the head of its thread.
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      await this.threadOrder.remove(threadJob);
       throw error;
     }
     await this.threadOrder.remove(threadJob);
+  }
+
+  /** A job that failed for good (retries spent, or lost with its worker too often) still says so once. */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<ClaudeJobState> | undefined, error: Error): Promise<void> {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    // Best effort: a head left behind is dropped by the next job of its thread anyway.
+    await this.threadOrder.remove({ ...job.data, jobId: job.id ?? '' }).catch(() => undefined);
+    await this.failureNotice.tell(job.data, error);
   }
 
   /** Stop taking jobs; give running ones SHUTDOWN_GRACE_SECONDS, then hand them back to the queue. */

@@ -1,120 +1,246 @@
 import { Injectable } from '@nestjs/common';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Logger } from 'pino';
-import type { Counter, Histogram } from 'prom-client';
 import { BotRegistry } from '../bots/bot-registry';
 import type { BotConfig } from '../bots/bot.types';
-import { AppConfig } from '../config/config.types';
-import { JOB_DURATION_SECONDS, JOBS_TOTAL, type JobOutcome } from '../metrics/metrics.constants';
-import type { RunClaudeJobData } from '../queue/queue.types';
+import type { JobOutcome } from '../metrics/metrics.constants';
+import { JobStopper } from '../queue/job-stopper';
+import type { ClaudeJobState, JobMarkers } from '../queue/queue.types';
+import type { ProgressMessage } from '../slack/progress-message';
+import { FRESH_SESSION_LINE, INTERRUPTED_LINE, overBudgetLine, stoppedLine } from '../slack/reply-lines';
 import { REACTIONS } from '../slack/slack.constants';
 import { SlackService, type ThreadRef } from '../slack/slack.service';
 import { ClaudeCliRunner, type CliRun } from './claude-cli.runner';
 import { ClaudeRunError, failureLine } from './claude-runner.errors';
+import { JobReport, type JobSummary } from './job-report';
+import { describeToolUse } from './progress-steps';
 import type { RunSuccess } from './run-outcome';
 import { SessionRepository, type ThreadKey } from './session.repository';
+import { SpendRepository } from './spend.repository';
 
-const FRESH_SESSION_NOTICE =
-  ':information_source: I could not pick up our earlier conversation in this thread, so I started a new one.';
+/** What the processor hands over: the job, its abort signal, and a way to record markers on it. */
+export interface JobContext {
+  readonly id: string;
+  readonly data: ClaudeJobState;
+  readonly enqueuedAt: number;
+  readonly signal?: AbortSignal;
+  readonly log: Logger;
+  remember(markers: JobMarkers): Promise<void>;
+}
 
-/** One user message, from the 👀 on it to the answer (or the failure line) in its thread. */
+/** The abort reason a stop from Slack carries, so that it is told apart from a shutdown. */
+export function stopReason(by: string): string {
+  return `stop:${by}`;
+}
+
+const CONTINUE_PROMPT =
+  'Your previous run on the request above was interrupted before you could answer. Please continue and answer it.';
+
+type Thread = ThreadRef & ThreadKey;
+type Ending = Omit<JobSummary, 'botId' | 'durationMs' | 'waitMs' | 'prompt'>;
+
+/** One user message, from the 👀 on it to the answer (or the one line that says why not) in its thread. */
 @Injectable()
 export class ClaudeJobService {
   constructor(
     private readonly registry: BotRegistry,
     private readonly runner: ClaudeCliRunner,
     private readonly sessions: SessionRepository,
+    private readonly spend: SpendRepository,
+    private readonly stopper: JobStopper,
     private readonly slack: SlackService,
-    private readonly config: AppConfig,
-    @InjectMetric(JOBS_TOTAL) private readonly jobs: Counter<'bot' | 'outcome'>,
-    @InjectMetric(JOB_DURATION_SECONDS) private readonly durations: Histogram<'bot' | 'outcome'>,
+    private readonly report: JobReport,
   ) {}
 
-  async handle(data: RunClaudeJobData, log: Logger, signal?: AbortSignal): Promise<void> {
+  async handle(context: JobContext): Promise<void> {
+    const { data, log } = context;
     const bot = this.registry.find(data.botId);
     if (!bot) throw new Error(`job names bot ${data.botId}, which is not configured here`);
+    if (data.answered) return;
     const started = Date.now();
-    const thread: ThreadRef & ThreadKey = { botId: bot.id, channel: data.channel, threadTs: data.threadTs };
+    const waitMs = Math.max(0, started - context.enqueuedAt);
+    this.report.started(bot.id, waitMs);
+    const summary = () => ({ botId: bot.id, durationMs: Date.now() - started, waitMs, prompt: data.text });
+    let ending: Ending;
+    try {
+      ending = await this.run(bot, context);
+    } catch (error) {
+      // A handed-back run ended here; any other error is retried, and reported by the attempt that ends it.
+      if (error instanceof ClaudeRunError) this.report.finished({ ...summary(), outcome: 'interrupted' }, log);
+      else this.report.abandoned(bot.id);
+      throw error;
+    }
+    this.report.finished({ ...summary(), ...ending }, log);
+  }
+
+  private async run(bot: BotConfig, context: JobContext): Promise<Ending> {
+    const { data, log } = context;
+    const thread: Thread = { botId: bot.id, channel: data.channel, threadTs: data.threadTs };
+    const stoppedBy = await this.stopper.stopRequestedBy(context.id);
+    if (stoppedBy !== undefined) return this.declined(bot, thread, data, stoppedLine(stoppedBy), 'stopped');
+    if (bot.budgetUsdPerDay !== undefined && (await this.spend.spentToday(bot.id)) >= bot.budgetUsdPerDay) {
+      return this.declined(bot, thread, data, overBudgetLine(bot.budgetUsdPerDay), 'failed', 'budget');
+    }
     await this.slack.addReaction(bot, data.channel, data.messageTs, REACTIONS.working).catch((error: unknown) => {
       log.warn({ err: error }, 'could not add the working reaction');
     });
-    log.info(this.config.logPrompts ? { prompt: data.text } : {}, 'claude run started');
-
-    let outcome: JobOutcome;
-    try {
-      const success = await this.runInSession(bot, thread, data.text, started, log, signal);
-      await this.slack.postAnswer(bot, thread, success.answer || '_(Claude finished without saying anything.)_');
-      await this.slack.swapReaction(bot, data.channel, data.messageTs, REACTIONS.working, REACTIONS.succeeded);
-      outcome = 'succeeded';
-      log.info(
-        { turns: success.result.num_turns, costUsd: success.result.total_cost_usd, sessionId: success.sessionId },
-        'claude run answered',
-      );
-    } catch (error) {
-      outcome = await this.fail(bot, thread, data.messageTs, error, log);
+    const progress = await this.slack.startProgress(bot, thread, log, data.progressTs);
+    if (data.progressTs === undefined) await context.remember({ progressTs: progress.ts });
+    if (data.answer !== undefined) return this.deliver(bot, context, progress, data.answer, { outcome: 'succeeded' });
+    if (data.cliStartedAt !== undefined && !(data.handedBack && data.sessionId)) {
+      // The CLI ran on a worker that died: running it again blindly could repeat what it did.
+      return this.conclude(bot, data, progress, INTERRUPTED_LINE, { outcome: 'interrupted', reason: 'worker_lost' });
     }
-    this.jobs.inc({ bot: bot.id, outcome });
-    this.durations.observe({ bot: bot.id, outcome }, (Date.now() - started) / 1000);
+    return this.runClaude(bot, context, thread, progress);
+  }
+
+  private async runClaude(
+    bot: BotConfig,
+    context: JobContext,
+    thread: Thread,
+    progress: ProgressMessage,
+  ): Promise<Ending> {
+    const { data, log } = context;
+    const resuming = data.cliStartedAt !== undefined;
+    const prompt = resuming ? CONTINUE_PROMPT : data.text;
+    await context.remember({ cliStartedAt: Date.now(), handedBack: false });
+    const startedAt = Date.now();
+    const run: Omit<CliRun, 'resumeSessionId'> = {
+      bot,
+      prompt,
+      deadline: startedAt + bot.timeoutSeconds * 1000,
+      signal: context.signal,
+      // Best effort while the CLI runs: the id is also kept with the thread's session after the run.
+      onSession: (sessionId) => void context.remember({ sessionId }).catch(() => undefined),
+      onToolUse: (tool, steps) =>
+        progress.report({ step: describeToolUse(tool, bot.workingDirectory), steps, startedAt }),
+    };
+    try {
+      const success = await this.runInSession(bot, thread, run, log, resuming ? data.sessionId : undefined);
+      await this.spend.add(bot.id, success.costUsd);
+      await context.remember({ answer: success.answer });
+      return await this.deliver(bot, context, progress, success.answer, {
+        outcome: 'succeeded',
+        sessionId: success.sessionId,
+        model: success.model,
+        costUsd: success.costUsd,
+        result: success.result,
+      });
+    } catch (error) {
+      if (!(error instanceof ClaudeRunError)) throw error;
+      return this.failed(bot, context, progress, error);
+    }
+  }
+
+  private async failed(
+    bot: BotConfig,
+    context: JobContext,
+    progress: ProgressMessage,
+    error: ClaudeRunError,
+  ): Promise<Ending> {
+    const costs = { sessionId: error.sessionId, model: error.model, result: error.result };
+    if (error.kind === 'interrupted') {
+      const reason: unknown = context.signal?.reason;
+      if (typeof reason === 'string' && reason.startsWith('stop:')) {
+        const line = stoppedLine(reason.slice('stop:'.length));
+        return this.conclude(bot, context.data, progress, line, { outcome: 'stopped', ...costs }, REACTIONS.stopped);
+      }
+      // A shutdown: the job goes back to the queue, and the next worker resumes the session.
+      await context.remember({ handedBack: true, sessionId: error.sessionId ?? context.data.sessionId });
+      throw error;
+    }
+    context.log.error({ err: error, kind: error.kind }, 'claude run failed');
+    const outcome: JobOutcome = error.kind === 'timeout' ? 'timed_out' : 'failed';
+    const line = failureLine(error.kind, bot.timeoutSeconds);
+    return this.conclude(bot, context.data, progress, line, { outcome, reason: error.kind, ...costs });
   }
 
   /** Resumes the thread's session; one that cannot be resumed is replaced by a fresh one, and the thread told. */
   private async runInSession(
     bot: BotConfig,
-    thread: ThreadRef & ThreadKey,
-    prompt: string,
-    started: number,
+    thread: Thread,
+    run: Omit<CliRun, 'resumeSessionId'>,
     log: Logger,
-    signal?: AbortSignal,
-  ): Promise<RunSuccess> {
-    const deadline = started + bot.timeoutSeconds * 1000;
-    const resumeSessionId = await this.sessions.find(thread);
+    continueSession?: string,
+  ): Promise<RunSuccess & { costUsd: number }> {
+    const session = await this.sessions.find(thread);
+    const resumeSessionId = continueSession ?? session?.sessionId;
     try {
-      return await this.runAndRemember(thread, { bot, prompt, resumeSessionId, deadline, signal });
+      return await this.runAndRemember(thread, { ...run, resumeSessionId }, session?.costUsd ?? 0);
     } catch (error) {
       if (!(error instanceof ClaudeRunError && error.kind === 'session_not_found' && resumeSessionId)) throw error;
       log.warn({ sessionId: resumeSessionId }, 'session could not be resumed; starting a new one');
       await this.sessions.forget(thread);
-      await this.slack.postNotice(bot, thread, FRESH_SESSION_NOTICE);
-      return this.runAndRemember(thread, { bot, prompt, deadline, signal });
+      await this.slack.postNotice(bot, thread, FRESH_SESSION_LINE);
+      return this.runAndRemember(thread, run, 0);
     }
   }
 
-  /** A failed run's session is kept too: the transcript holds the prompt, so a follow-up can go on from it. */
-  private async runAndRemember(thread: ThreadKey, run: CliRun): Promise<RunSuccess> {
+  /** A failed run's session is kept too: its transcript holds the prompt, so a follow-up can go on from it. */
+  private async runAndRemember(
+    thread: ThreadKey,
+    run: CliRun,
+    costBefore: number,
+  ): Promise<RunSuccess & { costUsd: number }> {
     let sessionId: string | undefined;
+    let total = costBefore;
     try {
       const success = await this.runner.run(run);
       sessionId = success.sessionId;
-      return success;
+      total = success.result.total_cost_usd ?? costBefore;
+      return { ...success, costUsd: Math.max(0, total - costBefore) };
     } catch (error) {
-      if (error instanceof ClaudeRunError) sessionId = error.sessionId;
+      if (error instanceof ClaudeRunError) {
+        sessionId = error.sessionId;
+        total = error.result?.total_cost_usd ?? costBefore;
+      }
       throw error;
     } finally {
-      if (sessionId !== undefined) await this.sessions.save(thread, sessionId);
+      if (sessionId !== undefined) await this.sessions.save(thread, { sessionId, costUsd: total });
     }
   }
 
-  private async fail(
+  private async deliver(
     bot: BotConfig,
-    thread: ThreadRef,
-    messageTs: string,
-    error: unknown,
-    log: Logger,
-  ): Promise<JobOutcome> {
-    if (error instanceof ClaudeRunError && error.kind === 'interrupted') {
-      log.warn({ err: error }, 'claude run interrupted; the job goes back to the queue');
-      throw error;
-    }
-    const kind = error instanceof ClaudeRunError ? error.kind : undefined;
-    log.error({ err: error, kind }, 'claude run failed');
-    const line =
-      kind === undefined
-        ? ':x: Sorry, something went wrong on my side. (internal_error)'
-        : failureLine(kind, bot.timeoutSeconds);
-    await this.slack.postNotice(bot, thread, line).catch((postError: unknown) => {
-      log.error({ err: postError }, 'could not tell the thread about the failure');
-    });
-    await this.slack.swapReaction(bot, thread.channel, messageTs, REACTIONS.working, REACTIONS.failed);
-    return kind === 'timeout' ? 'timed_out' : 'failed';
+    context: JobContext,
+    progress: ProgressMessage,
+    answer: string,
+    ending: Ending,
+  ): Promise<Ending> {
+    await progress.finish(answer);
+    await context.remember({ answered: true });
+    await this.slack.swapReaction(
+      bot,
+      context.data.channel,
+      context.data.messageTs,
+      REACTIONS.working,
+      REACTIONS.succeeded,
+    );
+    return ending;
+  }
+
+  private async conclude(
+    bot: BotConfig,
+    data: ClaudeJobState,
+    progress: ProgressMessage,
+    line: string,
+    ending: Ending,
+    reaction: string = REACTIONS.failed,
+  ): Promise<Ending> {
+    await progress.finishWithLine(line);
+    await this.slack.swapReaction(bot, data.channel, data.messageTs, REACTIONS.working, reaction);
+    return ending;
+  }
+
+  /** A job that never reaches the CLI says why in one line of its own. */
+  private async declined(
+    bot: BotConfig,
+    thread: Thread,
+    data: ClaudeJobState,
+    line: string,
+    outcome: JobOutcome,
+    reason?: string,
+  ): Promise<Ending> {
+    await this.slack.postNotice(bot, thread, line);
+    return { outcome, reason };
   }
 }

@@ -1,3 +1,5 @@
+import type { ResultLine } from './stream-json.types';
+
 /** Why a run gave no answer. Each kind becomes one short line in the thread and a metric outcome. */
 export type FailureKind =
   | 'cli_missing'
@@ -10,7 +12,7 @@ export type FailureKind =
   | 'no_result'
   | 'killed'
   | 'timeout'
-  /** Ended from outside (the worker shutting down); the job is handed back, nothing is said. */
+  /** Ended from outside: a stop from Slack, or the worker shutting down (the job is handed back). */
   | 'interrupted';
 
 export class ClaudeRunError extends Error {
@@ -19,14 +21,19 @@ export class ClaudeRunError extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
-    options?: ErrorOptions & { sessionId?: string },
+    options?: ErrorOptions & { sessionId?: string; result?: ResultLine; model?: string },
   ) {
     super(message, options);
     this.sessionId = options?.sessionId;
+    this.result = options?.result;
+    this.model = options?.model;
   }
 
   /** The session the failed run wrote to, if it got that far: a follow-up can still resume it. */
   readonly sessionId: string | undefined;
+  /** The result line of a run that ended with an error: it still tells the cost. */
+  readonly result: ResultLine | undefined;
+  readonly model: string | undefined;
 }
 
 /** One line, in the thread, for the person who asked. Details stay in the logs. */

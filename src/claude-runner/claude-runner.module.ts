@@ -5,11 +5,25 @@ import { ClaudeCliRunner } from './claude-cli.runner';
 import { ClaudeJobProcessor } from './claude-job.processor';
 import { ClaudeJobService } from './claude-job.service';
 import { ClaudeProcessAdapter } from './claude-process.adapter';
+import { JobFailureNotice } from './job-failure-notice';
+import { JobReport } from './job-report';
 import { SessionRepository } from './session.repository';
+import { SpendRepository } from './spend.repository';
+import { StopListener } from './stop-listener';
 
 @Module({
   imports: [QueueModule, SlackModule],
-  providers: [ClaudeJobProcessor, ClaudeJobService, ClaudeCliRunner, ClaudeProcessAdapter, SessionRepository],
+  providers: [
+    ClaudeJobProcessor,
+    ClaudeJobService,
+    ClaudeCliRunner,
+    ClaudeProcessAdapter,
+    SessionRepository,
+    SpendRepository,
+    StopListener,
+    JobReport,
+    JobFailureNotice,
+  ],
   exports: [ClaudeJobProcessor],
 })
 export class ClaudeRunnerModule {}

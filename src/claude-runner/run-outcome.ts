@@ -19,6 +19,7 @@ export interface RunFacts {
 export interface RunSuccess {
   readonly answer: string;
   readonly sessionId: string | undefined;
+  readonly model: string | undefined;
   readonly result: ResultLine;
 }
 
@@ -32,11 +33,13 @@ export function judgeRun(parser: StreamJsonParser, facts: RunFacts): RunSuccess 
     new ClaudeRunError(kind, message, {
       cause: { exit: facts.exit, stderr: facts.stderrTail },
       sessionId: kind === 'session_not_found' ? undefined : parser.sessionId,
+      result,
+      model: parser.model,
     });
   if (facts.interrupted) throw fail('interrupted', 'the run was interrupted');
   if (facts.timedOut) throw fail('timeout', 'the time limit was reached');
   if (result && !result.is_error && (facts.exit.code === 0 || facts.endedAfterResult)) {
-    return { answer: parser.answer, sessionId: parser.sessionId, result };
+    return { answer: parser.answer, sessionId: parser.sessionId, model: parser.model, result };
   }
   if (result) throw fail(kindOfResult(result, facts), describeResult(result));
   if (facts.exit.signal !== null || facts.exit.code === 143 || facts.exit.code === 129) {

@@ -9,6 +9,12 @@ export interface ThreadKey {
   readonly threadTs: string;
 }
 
+export interface ThreadSession {
+  readonly sessionId: string;
+  /** The session's cumulative cost after its last run: the CLI reports totals, a job costs the difference. */
+  readonly costUsd: number;
+}
+
 /** The Claude session each thread talks in, remembered for SESSION_TTL_SECONDS after its last use. */
 @Injectable()
 export class SessionRepository {
@@ -17,12 +23,20 @@ export class SessionRepository {
     private readonly config: AppConfig,
   ) {}
 
-  async find(thread: ThreadKey): Promise<string | undefined> {
-    return (await this.redis.get(keyOf(thread))) ?? undefined;
+  async find(thread: ThreadKey): Promise<ThreadSession | undefined> {
+    const stored = await this.redis.hgetall(keyOf(thread));
+    if (stored.sessionId === undefined) return undefined;
+    return { sessionId: stored.sessionId, costUsd: Number(stored.costUsd ?? 0) || 0 };
   }
 
-  async save(thread: ThreadKey, sessionId: string): Promise<void> {
-    await this.redis.set(keyOf(thread), sessionId, 'EX', this.config.sessionTtlSeconds);
+  async save(thread: ThreadKey, session: ThreadSession): Promise<void> {
+    const key = keyOf(thread);
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, { sessionId: session.sessionId, costUsd: String(session.costUsd) })
+      .expire(key, this.config.sessionTtlSeconds)
+      .exec();
   }
 
   async forget(thread: ThreadKey): Promise<void> {

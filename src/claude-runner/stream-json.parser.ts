@@ -6,6 +6,7 @@ import type { ResultLine, TextBlock, ToolUseBlock } from './stream-json.types';
  */
 export class StreamJsonParser {
   private sessionIdSeen: string | undefined;
+  private modelSeen: string | undefined;
   private resultLine: ResultLine | undefined;
   /** Text blocks after the last tool result: what the model said at the end. */
   private finalTexts: string[] = [];
@@ -24,7 +25,10 @@ export class StreamJsonParser {
     if (!isRecord(parsed)) return;
     switch (parsed.type) {
       case 'system':
-        if (parsed.subtype === 'init' && typeof parsed.session_id === 'string') this.sessionIdSeen = parsed.session_id;
+        if (parsed.subtype === 'init' && typeof parsed.session_id === 'string') {
+          this.sessionIdSeen = parsed.session_id;
+          if (typeof parsed.model === 'string') this.modelSeen = parsed.model;
+        }
         break;
       case 'assistant':
         this.readAssistant(parsed);
@@ -45,6 +49,11 @@ export class StreamJsonParser {
 
   get sessionId(): string | undefined {
     return this.sessionIdSeen;
+  }
+
+  /** The model the session runs on, as the CLI resolved it. */
+  get model(): string | undefined {
+    return this.modelSeen;
   }
 
   get result(): ResultLine | undefined {

@@ -39,4 +39,13 @@ export interface ResultLine {
   readonly total_cost_usd?: number;
   readonly terminal_reason?: string;
   readonly permission_denials?: readonly unknown[];
+  /** Tokens of this invocation. */
+  readonly usage?: {
+    readonly input_tokens?: number;
+    readonly output_tokens?: number;
+    readonly cache_read_input_tokens?: number;
+    readonly cache_creation_input_tokens?: number;
+  };
+  /** Per model, cumulative over the session. */
+  readonly modelUsage?: Readonly<Record<string, { readonly costUSD?: number }>>;
 }

@@ -36,7 +36,7 @@ export class HealthController {
     return this.health.check([
       () => this.readiness.redisAnswers(),
       () => this.readiness.botsIdentified(),
-      ...(worker ? [() => worker] : []),
+      ...(worker ? [worker] : []),
     ]);
   }
 }

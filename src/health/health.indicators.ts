@@ -36,8 +36,13 @@ export class ReadinessIndicators {
 
   /** Undefined where this role runs no worker. */
   workerRunning() {
-    if (!this.processor) return undefined;
-    const indicator = this.indicators.check('worker');
-    return this.processor.isRunning() ? indicator.up() : indicator.down({ message: 'the worker is not taking jobs' });
+    const processor = this.processor;
+    if (!processor) return undefined;
+    return async () => {
+      const indicator = this.indicators.check('worker');
+      return (await processor.isHealthy())
+        ? indicator.up()
+        : indicator.down({ message: 'the worker is not taking jobs' });
+    };
   }
 }

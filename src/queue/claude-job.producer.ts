@@ -3,7 +3,15 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Queue } from 'bullmq';
 import { withTimeout } from '../common/timeouts';
-import { CLAUDE_QUEUE, ENQUEUE_TIMEOUT_MS, JobName, KEEP_COMPLETED, KEEP_FAILED } from './queue.constants';
+import {
+  CLAUDE_QUEUE,
+  ENQUEUE_TIMEOUT_MS,
+  JOB_ATTEMPTS,
+  JobName,
+  KEEP_COMPLETED,
+  KEEP_FAILED,
+  RETRY_DELAY_MS,
+} from './queue.constants';
 import { EnqueueError } from './queue.errors';
 import type { RunClaudeJobData } from './queue.types';
 import { ThreadOrderRepository } from './thread-order.repository';
@@ -31,7 +39,9 @@ export class ClaudeJobProducer implements OnModuleInit {
     await this.threadOrder.register(threadJob);
     const add = this.queue.add(JobName.RunClaude, data, {
       jobId,
-      attempts: 1,
+      // Failures before the CLI starts (Slack 5xx, Redis blips) are retried; a started CLI never runs twice.
+      attempts: JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: RETRY_DELAY_MS },
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
     });

@@ -5,6 +5,7 @@ import { redisOptionsFromUrl } from '../redis/redis-options';
 import { KEY_PREFIX } from '../redis/redis.constants';
 import { ClaudeJobProducer } from './claude-job.producer';
 import { CLAUDE_QUEUE } from './queue.constants';
+import { JobStopper } from './job-stopper';
 import { ThreadOrderRepository } from './thread-order.repository';
 
 @Module({
@@ -18,7 +19,7 @@ import { ThreadOrderRepository } from './thread-order.repository';
     }),
     BullModule.registerQueue({ name: CLAUDE_QUEUE }),
   ],
-  providers: [ClaudeJobProducer, ThreadOrderRepository],
-  exports: [ClaudeJobProducer, ThreadOrderRepository, BullModule],
+  providers: [ClaudeJobProducer, ThreadOrderRepository, JobStopper],
+  exports: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, BullModule],
 })
 export class QueueModule {}

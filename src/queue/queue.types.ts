@@ -10,4 +10,31 @@ export interface RunClaudeJobData {
   /** The message with the bot's mention removed. */
   readonly text: string;
   readonly eventId: string;
+  /** Files attached to the message, fetched by the worker with the bot's token. */
+  readonly files?: readonly JobFileRef[];
 }
+
+export interface JobFileRef {
+  readonly id: string;
+  readonly name: string;
+  readonly mimetype?: string;
+  readonly size?: number;
+  readonly url: string;
+}
+
+/**
+ * What an attempt records on its job as it goes, so that the next attempt (after a crash, a
+ * failed post or a hand-back) neither posts twice nor runs the CLI blindly a second time.
+ */
+export interface JobMarkers {
+  readonly progressTs?: string;
+  readonly cliStartedAt?: number;
+  readonly sessionId?: string;
+  /** Set when a shutting-down worker ended the CLI on purpose: the next attempt resumes the session. */
+  readonly handedBack?: boolean;
+  /** The answer, kept until it is posted. */
+  readonly answer?: string;
+  readonly answered?: boolean;
+}
+
+export type ClaudeJobState = RunClaudeJobData & JobMarkers;

@@ -34,6 +34,12 @@ export class ThreadOrderRepository {
     return first?.split('|')[1];
   }
 
+  /** Every unfinished job of a thread, oldest message first. */
+  async jobIds(thread: Omit<ThreadJob, 'jobId' | 'messageTs'>): Promise<string[]> {
+    const members = await this.redis.zrange(keyOf(thread), 0, '-1');
+    return members.map((member) => member.split('|')[1]);
+  }
+
   async remove(job: ThreadJob): Promise<void> {
     await this.redis.zrem(keyOf(job), memberOf(job));
   }

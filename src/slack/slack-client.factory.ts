@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { LogLevel, type Logger as SlackLogger, WebAPIRateLimitedError, WebClient } from '@slack/web-api';
 import { PinoLogger } from 'nestjs-pino';
+import type { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '../config/config.types';
+import { METRIC, type SlackCallOutcome } from '../metrics/metrics.constants';
+import { slackErrorCode } from './slack.errors';
 
-/** One WebClient per bot token, all pointed at the configured Web API URL. */
+/** `reliable` waits out rate limits and retries failures; `fast` gives up at once (progress updates). */
+export type ClientKind = 'reliable' | 'fast';
+
+/** One WebClient per bot token and kind, pointed at the configured Web API URL and measured. */
 @Injectable()
 export class SlackClientFactory {
   private readonly clients = new Map<string, WebClient>();
@@ -11,22 +18,49 @@ export class SlackClientFactory {
   constructor(
     private readonly config: AppConfig,
     private readonly logger: PinoLogger,
+    @InjectMetric(METRIC.slackApiCalls) private readonly calls: Counter<'method' | 'outcome'>,
+    @InjectMetric(METRIC.slackApiDuration) private readonly durations: Histogram<'method'>,
   ) {
     this.logger.setContext(SlackClientFactory.name);
   }
 
-  forToken(token: string): WebClient {
-    let client = this.clients.get(token);
+  forToken(token: string, kind: ClientKind = 'reliable'): WebClient {
+    const key = `${kind}:${token}`;
+    let client = this.clients.get(key);
     if (!client) {
       client = new WebClient(token, {
         slackApiUrl: this.config.slackApiUrl,
         // Slack's default keeps a failing call pending for half an hour; a reply that late helps nobody.
-        retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+        retryConfig:
+          kind === 'reliable'
+            ? { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true }
+            : { retries: 0 },
+        rejectRateLimitedCalls: kind === 'fast',
         logger: this.slackLogger(),
       });
-      this.clients.set(token, client);
+      this.measure(client);
+      this.clients.set(key, client);
     }
     return client;
+  }
+
+  /** Every method goes through `apiCall`, so wrapping it counts and times them all. */
+  private measure(client: WebClient): void {
+    const apiCall = client.apiCall.bind(client);
+    client.apiCall = async (method, options) => {
+      const stop = this.durations.startTimer({ method });
+      let outcome: SlackCallOutcome = 'ok';
+      try {
+        return await apiCall(method, options);
+      } catch (error) {
+        const rateLimited = error instanceof WebAPIRateLimitedError || slackErrorCode(error) === 'ratelimited';
+        outcome = rateLimited ? 'ratelimited' : 'error';
+        throw error;
+      } finally {
+        stop();
+        this.calls.inc({ method, outcome });
+      }
+    };
   }
 
   private slackLogger(): SlackLogger {

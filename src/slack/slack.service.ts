@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
-import { splitMarkdown } from './message-splitter';
+import type { Logger } from 'pino';
+import { ProgressMessage, progressText, type ThreadRef } from './progress-message';
 import { SlackClientFactory } from './slack-client.factory';
-import { ANSWER_PART_LIMIT } from './slack.constants';
 import { slackErrorCode } from './slack.errors';
 
-export interface ThreadRef {
-  readonly channel: string;
-  readonly threadTs: string;
-}
+export type { ThreadRef } from './progress-message';
 
 /** Every call the service makes to Slack's Web API. Knows nothing about queues or the CLI. */
 @Injectable()
@@ -29,20 +26,49 @@ export class SlackService {
     return { userId: result.user_id, botId: result.bot_id, teamId: result.team_id };
   }
 
-  /** Posts the whole answer in the thread, split into as many messages as it needs. */
-  async postAnswer(bot: BotConfig, thread: ThreadRef, markdown: string): Promise<string[]> {
-    const client = this.clients.forToken(bot.token);
-    const posted: string[] = [];
-    for (const part of splitMarkdown(markdown, ANSWER_PART_LIMIT)) {
-      const result = await client.chat.postMessage({
+  /**
+   * The thread's progress message: posted now, or the one an earlier attempt of the same job posted
+   * (so that a retried job never leaves a second one behind).
+   */
+  async startProgress(bot: BotConfig, thread: ThreadRef, log: Logger, existingTs?: string): Promise<ProgressMessage> {
+    const reliable = this.clients.forToken(bot.token);
+    let ts = existingTs;
+    if (ts === undefined) {
+      const posted = await reliable.chat.postMessage({
         channel: thread.channel,
         thread_ts: thread.threadTs,
-        markdown_text: part,
-        unfurl_links: false,
+        text: progressText({ steps: 0, startedAt: Date.now() }),
       });
-      if (result.ts !== undefined) posted.push(result.ts);
+      if (posted.ts === undefined) throw new Error('chat.postMessage answered without a ts');
+      ts = posted.ts;
     }
-    return posted;
+    const clients = { reliable, fast: this.clients.forToken(bot.token, 'fast') };
+    return new ProgressMessage(clients, thread, ts, log, (markdown) => this.uploadAnswer(bot, thread, markdown));
+  }
+
+  /** A whole answer as a Markdown file in the thread (`files.getUploadURLExternal` + `completeUploadExternal`). */
+  async uploadAnswer(bot: BotConfig, thread: ThreadRef, markdown: string): Promise<void> {
+    await this.clients.forToken(bot.token).filesUploadV2({
+      channel_id: thread.channel,
+      thread_ts: thread.threadTs,
+      content: markdown,
+      filename: 'answer.md',
+      title: 'The whole answer',
+      snippet_type: 'markdown',
+    });
+  }
+
+  /** One line in the thread, in place of the progress message when there is one. */
+  async sayInThread(bot: BotConfig, thread: ThreadRef, text: string, replaceTs?: string): Promise<void> {
+    if (replaceTs !== undefined) {
+      try {
+        await this.clients.forToken(bot.token).chat.update({ channel: thread.channel, ts: replaceTs, text });
+        return;
+      } catch (error) {
+        this.logger.warn({ err: error, bot: bot.id }, 'could not update the progress message; posting anew');
+      }
+    }
+    await this.postNotice(bot, thread, text);
   }
 
   /** One short plain line in the thread: failures, notices. */

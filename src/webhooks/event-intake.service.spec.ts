@@ -5,6 +5,7 @@ import { botConfig, IDS, nextEventId, nextTs } from '../../test/factories';
 import { AppConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
+import { JobStopper } from '../queue/job-stopper';
 import { EnqueueError } from '../queue/queue.errors';
 import type { RunClaudeJobData } from '../queue/queue.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
@@ -57,6 +58,7 @@ describe('EventIntake against a real Redis', () => {
           useValue: loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', RATE_LIMIT_MAX_REQUESTS: '2' }),
         },
         { provide: ClaudeJobProducer, useValue: producer },
+        { provide: JobStopper, useValue: { stopThread: () => Promise.resolve({ removed: 0, signalled: 0 }) } },
         {
           provide: SlackService,
           useValue: {
@@ -84,7 +86,7 @@ describe('EventIntake against a real Redis', () => {
     const userMessage = message('U0RETRIER1');
     producer.refuseNext = true;
     await expect(intake.take(bot, eventId, userMessage, false)).rejects.toBeInstanceOf(EventNotKeptError);
-    await expect(intake.take(bot, eventId, userMessage, false)).resolves.toBe('accepted');
+    await expect(intake.take(bot, eventId, userMessage, false)).resolves.toBe('enqueued');
     await expect(intake.take(bot, eventId, userMessage, false)).resolves.toBe('duplicate');
     expect(producer.jobs.filter((job) => job.messageTs === userMessage.ts)).toHaveLength(1);
   });
@@ -94,9 +96,9 @@ describe('EventIntake against a real Redis', () => {
     const user = 'U0COUNTED1';
     const first = message(user);
     const firstEvent = nextEventId();
-    expect(await intake.take(bot, firstEvent, first, false)).toBe('accepted');
+    expect(await intake.take(bot, firstEvent, first, false)).toBe('enqueued');
     expect(await intake.take(bot, firstEvent, first, false)).toBe('duplicate');
-    expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('accepted');
+    expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('enqueued');
     expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('rate_limited');
     expect(await intake.take(bot, nextEventId(), message(user), false)).toBe('rate_limited');
     expect(ephemerals.filter((who) => who === user)).toHaveLength(1);
@@ -107,8 +109,8 @@ describe('EventIntake against a real Redis', () => {
     const parent = message('U0THREADER');
     const reply = { ...message('U0THREADER'), threadTs: parent.ts };
     const stranger = { ...message('U0THREADER'), threadTs: '1700000000.000001' };
-    expect(await intake.take(bot, nextEventId(), stranger, true)).toBe('ignored');
-    expect(await intake.take(bot, nextEventId(), parent, false)).toBe('accepted');
-    expect(await intake.take(bot, nextEventId(), reply, true)).toBe('accepted');
+    expect(await intake.take(bot, nextEventId(), stranger, true)).toBe('ignored_other');
+    expect(await intake.take(bot, nextEventId(), parent, false)).toBe('enqueued');
+    expect(await intake.take(bot, nextEventId(), reply, true)).toBe('enqueued');
   });
 });

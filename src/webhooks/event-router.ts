@@ -23,16 +23,26 @@ export interface UserMessage {
   readonly text: string;
 }
 
+/** What a stop request points at: one message's job (a reaction) or a whole thread (`stop`). */
+export type StopTarget =
+  | { readonly kind: 'message'; readonly teamId: string; readonly channel: string; readonly ts: string }
+  | { readonly kind: 'thread'; readonly channel: string; readonly threadTs: string };
+
 export type RouteDecision =
   | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
   /** `onlyIfInThread`: a plain reply in a thread, answered only when the bot already talks there. */
-  | { readonly kind: 'answer'; readonly message: UserMessage; readonly onlyIfInThread: boolean };
+  | { readonly kind: 'answer'; readonly message: UserMessage; readonly onlyIfInThread: boolean }
+  | { readonly kind: 'stop'; readonly target: StopTarget; readonly by: string; readonly onlyIfInThread: boolean };
 
 const DIRECT_CHANNEL_TYPES = new Set(['im', 'app_home']);
+/** :octagonal_sign: and :x: on a message stop its job. */
+export const STOP_REACTIONS = new Set(['octagonal_sign', 'x']);
+const STOP_COMMAND = /^stop[.!]*$/i;
 
 /** Decides, from the event alone, whether a bot answers it. Pure: no I/O. */
 export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: BotIdentity): RouteDecision {
   const { event } = envelope;
+  if (event.type === 'reaction_added') return routeReaction(envelope, bot, identity);
   if (event.type !== 'app_mention' && event.type !== 'message') return ignore('unsupported_event');
   if (isOwn(event, envelope, identity) || (event.message && isOwn(event.message, envelope, identity))) {
     return ignore('own_message');
@@ -59,9 +69,31 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
     return bot.directMessages ? answer(message, false) : ignore('direct_messages_disabled');
   }
   if (!isAllowed(bot.channels, channel)) return ignore('channel_not_allowed');
-  if (event.type === 'app_mention' || text.includes(`<@${identity.userId}>`)) return answer(message, false);
+  const mentioned = event.type === 'app_mention' || text.includes(`<@${identity.userId}>`);
   const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== ts;
+  if (isThreadReply && STOP_COMMAND.test(prompt)) {
+    const target: StopTarget = { kind: 'thread', channel, threadTs: message.threadTs };
+    return { kind: 'stop', target, by: user, onlyIfInThread: !mentioned };
+  }
+  if (mentioned) return answer(message, false);
   return isThreadReply ? answer(message, true) : ignore('not_addressed');
+}
+
+/**
+ * A stop reaction on a message. Who may stop (the asker, or anyone allowed to use the bot) is
+ * checked against the job once it is found.
+ */
+function routeReaction(envelope: EventCallback, bot: BotConfig, identity: BotIdentity): RouteDecision {
+  const { event } = envelope;
+  if (event.user === identity.userId) return ignore('own_message');
+  if (event.reaction === undefined || !STOP_REACTIONS.has(event.reaction)) return ignore('unsupported_event');
+  const { item, user } = event;
+  if (item?.type !== 'message' || item.channel === undefined || item.ts === undefined || user === undefined) {
+    return ignore('empty');
+  }
+  if (!isDirectChannel(item.channel) && !isAllowed(bot.channels, item.channel)) return ignore('channel_not_allowed');
+  const target: StopTarget = { kind: 'message', teamId: envelope.team_id, channel: item.channel, ts: item.ts };
+  return { kind: 'stop', target, by: user, onlyIfInThread: false };
 }
 
 /** Removes the bot's own mention (`<@U123>` or `<@U123|name>`) and the spaces it leaves. */
@@ -78,7 +110,11 @@ function isOwn(event: SlackMessageEvent, envelope: EventCallback, identity: BotI
 
 function isDirect(event: SlackMessageEvent): boolean {
   if (event.channel_type !== undefined) return DIRECT_CHANNEL_TYPES.has(event.channel_type);
-  return event.type === 'message' && event.channel?.startsWith('D') === true;
+  return event.type === 'message' && isDirectChannel(event.channel ?? '');
+}
+
+function isDirectChannel(channel: string): boolean {
+  return channel.startsWith('D');
 }
 
 function isAllowed(allowlist: readonly string[], id: string): boolean {

@@ -15,6 +15,20 @@ export interface SlackMessageEvent {
   readonly team?: string;
   /** The new version of an edited message (`message_changed`). */
   readonly message?: SlackMessageEvent;
+  /** `reaction_added`: the emoji name and the message it was put on. */
+  readonly reaction?: string;
+  readonly item?: { readonly type: string; readonly channel?: string; readonly ts?: string };
+  readonly files?: readonly SlackFile[];
+}
+
+export interface SlackFile {
+  readonly id: string;
+  readonly name?: string;
+  readonly title?: string;
+  readonly mimetype?: string;
+  readonly size?: number;
+  readonly url_private?: string;
+  readonly url_private_download?: string;
 }
 
 export type SlackEnvelope =

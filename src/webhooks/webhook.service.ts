@@ -1,17 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { BotIdentityService } from '../bots/bot-identity.service';
 import { BotRegistry } from '../bots/bot-registry';
 import type { BotConfig } from '../bots/bot.types';
-import { type EventOutcome, SLACK_EVENTS_TOTAL } from '../metrics/metrics.constants';
+import { type EventOutcome, METRIC, UNKNOWN_BOT } from '../metrics/metrics.constants';
 import { appIdOf, parseBody, toEnvelope } from './envelope-parser';
-import { routeEvent } from './event-router';
+import { type IgnoreReason, routeEvent } from './event-router';
 import { EventIntake } from './event-intake.service';
-import { isValidSlackSignature, type SignedRequest } from './slack-signature';
+import { checkSlackSignature, type SignedRequest } from './slack-signature';
 import type { EventCallback } from './slack-events.types';
-import { BotNotReadyError, InvalidSignatureError, UnknownBotError } from './webhooks.errors';
+import {
+  BotNotReadyError,
+  InvalidSignatureError,
+  StaleTimestampError,
+  UnknownBotError,
+  WebhookError,
+} from './webhooks.errors';
 
 export interface IncomingWebhook extends SignedRequest {
   /** From the route `/webhooks/slack/:botId`; absent on the shared route. */
@@ -19,6 +25,19 @@ export interface IncomingWebhook extends SignedRequest {
 }
 
 export type WebhookAnswer = { readonly challenge: string } | { readonly ok: true };
+
+const IGNORE_OUTCOMES: Record<IgnoreReason, EventOutcome> = {
+  own_message: 'ignored_self',
+  bot_message: 'ignored_bot',
+  subtype: 'ignored_subtype',
+  channel_not_allowed: 'ignored_channel',
+  direct_messages_disabled: 'ignored_channel',
+  user_not_allowed: 'ignored_user',
+  unsupported_event: 'ignored_other',
+  empty: 'ignored_other',
+  not_addressed: 'ignored_other',
+  not_in_thread: 'ignored_other',
+};
 
 /** Authenticates a Slack delivery, answers handshakes, and hands events to routing and intake. */
 @Injectable()
@@ -28,24 +47,45 @@ export class WebhookService {
     private readonly identities: BotIdentityService,
     private readonly intake: EventIntake,
     private readonly logger: PinoLogger,
-    @InjectMetric(SLACK_EVENTS_TOTAL) private readonly events: Counter<'bot' | 'type' | 'outcome'>,
+    @InjectMetric(METRIC.slackEvents) private readonly events: Counter<'bot' | 'type' | 'outcome'>,
+    @InjectMetric(METRIC.webhookDuration) private readonly durations: Histogram<'bot' | 'status'>,
   ) {
     this.logger.setContext(WebhookService.name);
   }
 
+  /** Every delivery is counted and timed, by the bot it reached and the status it got. */
   async receive(request: IncomingWebhook): Promise<WebhookAnswer> {
+    const stopTimer = this.durations.startTimer();
+    const seen: { bot?: BotConfig; type: string } = { type: 'unknown' };
+    try {
+      const answer = await this.handle(request, seen);
+      stopTimer({ bot: seen.bot?.id ?? UNKNOWN_BOT, status: '200' });
+      return answer;
+    } catch (error) {
+      const status = error instanceof WebhookError ? error.status : 500;
+      const outcome = error instanceof WebhookError ? error.outcome : 'unavailable';
+      stopTimer({ bot: seen.bot?.id ?? UNKNOWN_BOT, status: String(status) });
+      this.events.inc({ bot: seen.bot?.id ?? UNKNOWN_BOT, type: seen.type, outcome });
+      if (status >= 500) this.logger.warn({ err: error, bot: seen.bot?.id }, 'webhook not taken');
+      throw error;
+    }
+  }
+
+  private async handle(request: IncomingWebhook, seen: { bot?: BotConfig; type: string }): Promise<WebhookAnswer> {
     const body = parseBody(request.rawBody);
     const bot = this.authenticate(request, this.candidates(request.botId, appIdOf(body)));
+    seen.bot = bot;
     const envelope = toEnvelope(body);
+    seen.type = envelope.type === 'event_callback' ? envelope.event.type : envelope.type;
     switch (envelope.type) {
       case 'url_verification':
         return { challenge: envelope.challenge };
       case 'app_rate_limited':
         this.logger.warn({ bot: bot.id, minute: envelope.minute_rate_limited }, 'Slack is rate limiting our events');
-        this.count(bot, 'app_rate_limited', 'ignored');
+        this.count(bot, seen.type, 'ignored_other');
         return { ok: true };
       case 'event_callback':
-        await this.handleEvent(bot, envelope);
+        this.count(bot, seen.type, await this.handleEvent(bot, envelope));
         return { ok: true };
     }
   }
@@ -69,30 +109,36 @@ export class WebhookService {
   }
 
   private authenticate(request: SignedRequest, candidates: readonly BotConfig[]): BotConfig {
-    const bot = candidates.find((candidate) => isValidSlackSignature(request, candidate.signingSecret));
-    if (!bot) throw new InvalidSignatureError('missing, stale or wrong Slack signature');
-    return bot;
+    let stale = false;
+    for (const candidate of candidates) {
+      const verdict = checkSlackSignature(request, candidate.signingSecret);
+      if (verdict === 'valid') return candidate;
+      stale ||= verdict === 'stale';
+    }
+    if (stale) throw new StaleTimestampError('the request timestamp is more than 5 minutes off');
+    throw new InvalidSignatureError('missing or wrong Slack signature');
   }
 
-  private async handleEvent(bot: BotConfig, envelope: EventCallback): Promise<void> {
-    const type = envelope.event.type;
+  private async handleEvent(bot: BotConfig, envelope: EventCallback): Promise<EventOutcome> {
     const identity = this.identities.identityOf(bot.id);
     if (!identity) throw new BotNotReadyError(`bot ${bot.id} has not been identified by Slack yet`);
     const decision = routeEvent(envelope, bot, identity);
-    const log = { bot: bot.id, eventId: envelope.event_id, type };
-    if (decision.kind === 'ignore') {
-      this.logger.debug({ ...log, reason: decision.reason }, 'event ignored');
-      this.count(bot, type, 'ignored');
-      return;
+    const log = { bot: bot.id, eventId: envelope.event_id, type: envelope.event.type };
+    let outcome: EventOutcome;
+    switch (decision.kind) {
+      case 'ignore':
+        outcome = IGNORE_OUTCOMES[decision.reason];
+        this.logger.debug({ ...log, reason: decision.reason }, 'event ignored');
+        return outcome;
+      case 'stop':
+        outcome = await this.intake.stop(bot, decision.target, decision.by, decision.onlyIfInThread);
+        break;
+      case 'answer':
+        outcome = await this.intake.take(bot, envelope.event_id, decision.message, decision.onlyIfInThread);
+        break;
     }
-    const outcome = await this.intake
-      .take(bot, envelope.event_id, decision.message, decision.onlyIfInThread)
-      .catch((error: unknown) => {
-        this.count(bot, type, 'unavailable');
-        throw error;
-      });
     this.logger.info({ ...log, outcome }, 'event handled');
-    this.count(bot, type, outcome);
+    return outcome;
   }
 
   private count(bot: BotConfig, type: string, outcome: EventOutcome): void {

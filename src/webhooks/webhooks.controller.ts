@@ -1,24 +1,7 @@
-import {
-  BadRequestException,
-  Controller,
-  Headers,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Controller, Headers, HttpCode, HttpException, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { type IncomingWebhook, type WebhookAnswer, WebhookService } from './webhook.service';
-import {
-  BotNotReadyError,
-  EventNotKeptError,
-  InvalidEnvelopeError,
-  InvalidSignatureError,
-  UnknownBotError,
-} from './webhooks.errors';
+import { WebhookError } from './webhooks.errors';
 
 type SlackHeaders = Record<string, string | undefined>;
 
@@ -60,12 +43,6 @@ function signed(request: Request, headers: SlackHeaders): IncomingWebhook {
 }
 
 function toHttpException(error: unknown): unknown {
-  const options = { cause: error };
-  if (error instanceof InvalidSignatureError) return new UnauthorizedException(error.message, options);
-  if (error instanceof UnknownBotError) return new NotFoundException(error.message, options);
-  if (error instanceof InvalidEnvelopeError) return new BadRequestException(error.message, options);
-  if (error instanceof BotNotReadyError || error instanceof EventNotKeptError) {
-    return new ServiceUnavailableException(error.message, options);
-  }
-  return error;
+  if (!(error instanceof WebhookError)) return error;
+  return new HttpException({ statusCode: error.status, message: error.message }, error.status, { cause: error });
 }

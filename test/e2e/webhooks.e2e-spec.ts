@@ -101,7 +101,7 @@ describe('POST /webhooks/slack: the answer to every kind of request', () => {
   it('counts events by bot, type and outcome', async () => {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(
-      /orchestrator_slack_events_total\{bot="backend",type="app_mention",outcome="accepted",app="orchestrator"\} [1-9]/,
+      /orchestrator_slack_events_total\{bot="backend",type="app_mention",outcome="enqueued",app="orchestrator"\} [1-9]/,
     );
     expect(metrics).toMatch(
       /orchestrator_slack_events_total\{bot="backend",type="app_mention",outcome="duplicate",app="orchestrator"\} [1-9]/,
