@@ -1,0 +1,34 @@
+# Shared by the CI helper scripts: sourced, not run.
+# shellcheck shell=bash
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS_DIR="$REPO_ROOT/.tools"
+
+# The system Node (20) resolves some packages to wrong versions; .ci/run puts
+# Node 24 in .tools/node24, and so do these scripts when they run on their own.
+use_node24() {
+  if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 22 ]; then
+    if [ ! -x "$TOOLS_DIR/node24/node_modules/.bin/node" ]; then
+      log "installing Node.js 24.21.0 into .tools/node24" >&2
+      npm install --no-save --no-audit --no-fund --prefix "$TOOLS_DIR/node24" node@24.21.0 >/dev/null
+    fi
+    export PATH="$TOOLS_DIR/node24/node_modules/.bin:$PATH"
+  fi
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' \
+    || die "Node.js 22 or newer is needed (run .ci/run once, or put it on PATH)"
+}
+
+log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*"; }
+die() { printf '%s: FAILED: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
+
+# apt_install PKG...: installs what is missing, quietly, as CI runs as root.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
