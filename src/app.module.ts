@@ -1,11 +1,13 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { BotsModule } from './bots/bots.module';
 import type { BotConfig } from './bots/bot.types';
 import { ClaudeRunnerModule } from './claude-runner/claude-runner.module';
 import { ConfigModule } from './config/config.module';
 import { type AppConfig, runsJobs, servesWebhooks } from './config/config.types';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -19,12 +21,13 @@ export interface AppModuleOptions {
 
 /** One build, three roles: which feature modules load is decided by PROCESS_ROLE. */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRole({ config, bots, logDestination }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LifecycleModule,
         LoggingModule.forRoot(config, secretsOf(config, bots), logDestination),
         RedisModule,
         MetricsModule,
@@ -34,6 +37,10 @@ export class AppModule {
         ...(runsJobs(config.role) ? [ClaudeRunnerModule] : []),
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
   }
 }
 

@@ -69,7 +69,12 @@ export interface Workspace {
 
 /** A temporary folder with a working directory per bot, a record folder for the fake CLI and a bots file. */
 export function makeWorkspace(
-  options: { timeoutSeconds?: number; frontendTimeoutSeconds?: number; backendExtra?: string } = {},
+  options: {
+    timeoutSeconds?: number;
+    frontendTimeoutSeconds?: number;
+    backendExtra?: string;
+    frontendExtra?: string;
+  } = {},
 ): Workspace {
   const root = mkdtempSync(join(tmpdir(), 'orchestrator-e2e-'));
   const recordDir = join(root, 'records');
@@ -101,6 +106,7 @@ ${options.backendExtra ?? ''}
     workingDirectory: frontend
     channels: [${FRONTEND_CHANNEL}]
     timeoutSeconds: ${options.frontendTimeoutSeconds ?? 30}
+${options.frontendExtra ?? ''}
 `,
   );
   return { root, recordDir, botsFile };
@@ -181,6 +187,12 @@ export async function flushRedis(db: number): Promise<void> {
   await redis.quit();
 }
 
+export async function deleteKeys(db: number, ...keys: string[]): Promise<void> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, db });
+  await redis.del(...keys);
+  await redis.quit();
+}
+
 export interface SignedRequestInit {
   readonly secret: string;
   readonly timestamp?: number;
@@ -228,7 +240,7 @@ export interface CliRecord {
   argv: string[];
   cwd: string;
   env: Record<string, string>;
-  stdin: string;
+  stdin: string | null;
   sessionId?: string;
   startedAt: number;
   endedAt: number | null;

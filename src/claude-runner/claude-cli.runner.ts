@@ -21,6 +21,8 @@ export interface CliRun {
   readonly bot: BotConfig;
   readonly prompt: string;
   readonly resumeSessionId?: string;
+  /** Folders outside the working directory the CLI may read (the message's files). */
+  readonly addDirs?: readonly string[];
   /** Epoch ms at which the run is stopped. */
   readonly deadline: number;
   /** Aborted when the run must end early (a stop from Slack, the worker shutting down). */
@@ -47,7 +49,7 @@ export class ClaudeCliRunner {
     const child = this.processes.start(
       {
         command: this.config.claudeBin,
-        args: buildCliArgs(request.bot, request.resumeSessionId),
+        args: buildCliArgs(request.bot, request.resumeSessionId, request.addDirs),
         cwd: request.bot.workingDirectory,
         env: buildCliEnvironment(request.bot, this.config.cliBaseEnvironment, configDir),
         stdin: request.prompt,

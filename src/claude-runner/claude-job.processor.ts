@@ -11,6 +11,7 @@ import { ClaudeJobService, type JobContext, stopReason } from './claude-job.serv
 import { ClaudeRunError } from './claude-runner.errors';
 import { JobFailureNotice } from './job-failure-notice';
 import { StopListener } from './stop-listener';
+import { ShutdownState } from '../lifecycle/shutdown-state';
 
 /** How soon a job waiting for its thread's earlier message looks again. */
 const THREAD_BUSY_RETRY_MS = 500;
@@ -27,6 +28,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
     private readonly stops: StopListener,
     private readonly failureNotice: JobFailureNotice,
+    private readonly shutdown: ShutdownState,
     private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -107,6 +109,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
 
   /** Stop taking jobs; give running ones SHUTDOWN_GRACE_SECONDS, then hand them back to the queue. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.shutdown.begin();
     this.running = false;
     const closing = this.worker.close();
     if (await settlesWithin(closing, this.config.shutdownGraceSeconds * 1000)) return;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { BotIdentityService } from '../bots/bot-identity.service';
 import { BotRegistry } from '../bots/bot-registry';
 import type { BotConfig } from '../bots/bot.types';
 import type { JobOutcome } from '../metrics/metrics.constants';
@@ -9,13 +10,17 @@ import type { ProgressMessage } from '../slack/progress-message';
 import { FRESH_SESSION_LINE, INTERRUPTED_LINE, overBudgetLine, stoppedLine } from '../slack/reply-lines';
 import { REACTIONS } from '../slack/slack.constants';
 import { SlackService, type ThreadRef } from '../slack/slack.service';
+import { ThreadHistoryService } from '../slack/thread-history.service';
 import { ClaudeCliRunner, type CliRun } from './claude-cli.runner';
 import { ClaudeRunError, failureLine } from './claude-runner.errors';
+import { JobFiles } from './job-files';
 import { JobReport, type JobSummary } from './job-report';
 import { describeToolUse } from './progress-steps';
+import { buildPrompt } from './prompt';
 import type { RunSuccess } from './run-outcome';
 import { SessionRepository, type ThreadKey } from './session.repository';
 import { SpendRepository } from './spend.repository';
+import { TranscriptRepository } from './transcript.repository';
 
 /** What the processor hands over: the job, its abort signal, and a way to record markers on it. */
 export interface JobContext {
@@ -49,6 +54,10 @@ export class ClaudeJobService {
     private readonly stopper: JobStopper,
     private readonly slack: SlackService,
     private readonly report: JobReport,
+    private readonly transcripts: TranscriptRepository,
+    private readonly history: ThreadHistoryService,
+    private readonly identities: BotIdentityService,
+    private readonly files: JobFiles,
   ) {}
 
   async handle(context: JobContext): Promise<void> {
@@ -101,12 +110,16 @@ export class ClaudeJobService {
   ): Promise<Ending> {
     const { data, log } = context;
     const resuming = data.cliStartedAt !== undefined;
-    const prompt = resuming ? CONTINUE_PROMPT : data.text;
+    const files = resuming ? undefined : await this.files.fetch(bot, context.id, data.files ?? []);
+    const prompt = resuming
+      ? CONTINUE_PROMPT
+      : await this.promptFor(bot, thread, data, files && this.files.promptNotice(files));
     await context.remember({ cliStartedAt: Date.now(), handedBack: false });
     const startedAt = Date.now();
     const run: Omit<CliRun, 'resumeSessionId'> = {
       bot,
       prompt,
+      addDirs: files?.dir === undefined ? [] : [files.dir],
       deadline: startedAt + bot.timeoutSeconds * 1000,
       signal: context.signal,
       // Best effort while the CLI runs: the id is also kept with the thread's session after the run.
@@ -127,8 +140,23 @@ export class ClaudeJobService {
       });
     } catch (error) {
       if (!(error instanceof ClaudeRunError)) throw error;
-      return this.failed(bot, context, progress, error);
+      return await this.failed(bot, context, progress, error);
+    } finally {
+      await this.files
+        .cleanup(context.id)
+        .catch((error: unknown) => log.warn({ err: error }, 'could not remove the job files'));
     }
+  }
+
+  /** Joining a thread it has no session for, the bot reads what was said before it was asked. */
+  private async promptFor(bot: BotConfig, thread: Thread, data: ClaudeJobState, filesNotice?: string): Promise<string> {
+    const identity = this.identities.identityOf(bot.id);
+    const joinsThread = data.threadTs !== data.messageTs && identity !== undefined;
+    const history =
+      joinsThread && !(await this.sessions.find(thread))
+        ? await this.history.earlierMessages(bot, identity, data.channel, data.threadTs, data.messageTs)
+        : '';
+    return buildPrompt({ text: data.text, history, filesNotice });
   }
 
   private async failed(
@@ -164,22 +192,32 @@ export class ClaudeJobService {
   ): Promise<RunSuccess & { costUsd: number }> {
     const session = await this.sessions.find(thread);
     const resumeSessionId = continueSession ?? session?.sessionId;
-    try {
-      return await this.runAndRemember(thread, { ...run, resumeSessionId }, session?.costUsd ?? 0);
-    } catch (error) {
-      if (!(error instanceof ClaudeRunError && error.kind === 'session_not_found' && resumeSessionId)) throw error;
-      log.warn({ sessionId: resumeSessionId }, 'session could not be resumed; starting a new one');
+    const startAfresh = async (why: string) => {
+      log.warn({ sessionId: resumeSessionId, why }, 'session could not be resumed; starting a new one');
       await this.sessions.forget(thread);
+      await this.transcripts.forget(thread);
       await this.slack.postNotice(bot, thread, FRESH_SESSION_LINE);
-      return this.runAndRemember(thread, run, 0);
+      return this.runAndRemember(bot, thread, run, 0, log);
+    };
+    if (resumeSessionId === undefined) return this.runAndRemember(bot, thread, run, 0, log);
+    // The transcript may have been written on another worker: bring it here before --resume.
+    const transcript = await this.transcripts.restore(thread, bot, resumeSessionId);
+    if (transcript === 'absent' || transcript === 'corrupt') return startAfresh(`transcript ${transcript}`);
+    try {
+      return await this.runAndRemember(bot, thread, { ...run, resumeSessionId }, session?.costUsd ?? 0, log);
+    } catch (error) {
+      if (!(error instanceof ClaudeRunError && error.kind === 'session_not_found')) throw error;
+      return startAfresh('the CLI found no such session');
     }
   }
 
   /** A failed run's session is kept too: its transcript holds the prompt, so a follow-up can go on from it. */
   private async runAndRemember(
+    bot: BotConfig,
     thread: ThreadKey,
     run: CliRun,
     costBefore: number,
+    log: Logger,
   ): Promise<RunSuccess & { costUsd: number }> {
     let sessionId: string | undefined;
     let total = costBefore;
@@ -195,7 +233,11 @@ export class ClaudeJobService {
       }
       throw error;
     } finally {
-      if (sessionId !== undefined) await this.sessions.save(thread, { sessionId, costUsd: total });
+      if (sessionId !== undefined) {
+        await this.sessions.save(thread, { sessionId, costUsd: total });
+        const saved = await this.transcripts.save(thread, bot, sessionId);
+        if (saved !== 'saved') log.warn({ sessionId, saved }, 'the session transcript is not kept in Redis');
+      }
     }
   }
 

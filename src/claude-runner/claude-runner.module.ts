@@ -6,10 +6,12 @@ import { ClaudeJobProcessor } from './claude-job.processor';
 import { ClaudeJobService } from './claude-job.service';
 import { ClaudeProcessAdapter } from './claude-process.adapter';
 import { JobFailureNotice } from './job-failure-notice';
+import { JobFiles } from './job-files';
 import { JobReport } from './job-report';
 import { SessionRepository } from './session.repository';
 import { SpendRepository } from './spend.repository';
 import { StopListener } from './stop-listener';
+import { TranscriptRepository } from './transcript.repository';
 
 @Module({
   imports: [QueueModule, SlackModule],
@@ -23,6 +25,8 @@ import { StopListener } from './stop-listener';
     StopListener,
     JobReport,
     JobFailureNotice,
+    TranscriptRepository,
+    JobFiles,
   ],
   exports: [ClaudeJobProcessor],
 })

@@ -5,7 +5,7 @@ import type { BotConfig } from '../bots/bot.types';
  * The CLI's arguments, exactly as the contract lists them. List flags use `--flag=a,b` so that no
  * value can swallow the next argument; the prompt goes to stdin, never to argv.
  */
-export function buildCliArgs(bot: BotConfig, resumeSessionId?: string): string[] {
+export function buildCliArgs(bot: BotConfig, resumeSessionId?: string, addDirs: readonly string[] = []): string[] {
   const { claude } = bot;
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (resumeSessionId !== undefined) args.push('--resume', resumeSessionId);
@@ -20,6 +20,7 @@ export function buildCliArgs(bot: BotConfig, resumeSessionId?: string): string[]
   if (claude.disallowedTools !== undefined && claude.disallowedTools.length > 0) {
     args.push(`--disallowedTools=${claude.disallowedTools.join(',')}`);
   }
+  if (addDirs.length > 0) args.push(`--add-dir=${addDirs.join(',')}`);
   if (claude.appendSystemPrompt !== undefined) args.push('--append-system-prompt', claude.appendSystemPrompt);
   return args;
 }

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { AppConfig } from '../config/config.types';
 import { ReadinessIndicators } from './health.indicators';
 
@@ -13,13 +13,19 @@ export class HealthController {
     private readonly readiness: ReadinessIndicators,
   ) {}
 
+  /** Always 200: what runs here, and the state of each part readiness depends on. */
   @Get()
-  status() {
+  async status() {
+    const results = await Promise.all(this.checks().map(async (check) => check()));
+    const parts = Object.fromEntries(
+      results.flatMap((result) => Object.entries(result).map(([part, state]) => [part, state.status])),
+    );
     return {
       status: 'ok',
       version: this.config.version,
       uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
       role: this.config.role,
+      parts,
     };
   }
 
@@ -32,11 +38,16 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    return this.health.check(this.checks());
+  }
+
+  private checks(): (() => HealthIndicatorResult | Promise<HealthIndicatorResult>)[] {
     const worker = this.readiness.workerRunning();
-    return this.health.check([
+    return [
+      () => this.readiness.notShuttingDown(),
       () => this.readiness.redisAnswers(),
       () => this.readiness.botsIdentified(),
       ...(worker ? [worker] : []),
-    ]);
+    ];
   }
 }

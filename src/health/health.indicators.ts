@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { BotIdentityService } from '../bots/bot-identity.service';
 import { ClaudeJobProcessor } from '../claude-runner/claude-job.processor';
 import { withTimeout } from '../common/timeouts';
+import { ShutdownState } from '../lifecycle/shutdown-state';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
 const REDIS_PING_TIMEOUT_MS = 1_000;
@@ -15,6 +16,7 @@ export class ReadinessIndicators {
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly identities: BotIdentityService,
+    private readonly shutdown: ShutdownState,
     @Optional() private readonly processor?: ClaudeJobProcessor,
   ) {}
 
@@ -26,6 +28,11 @@ export class ReadinessIndicators {
     } catch (error) {
       return indicator.down({ message: `Redis does not answer: ${(error as Error).message}` });
     }
+  }
+
+  notShuttingDown() {
+    const indicator = this.indicators.check('process');
+    return this.shutdown.isShuttingDown ? indicator.down({ message: 'shutting down' }) : indicator.up();
   }
 
   botsIdentified() {

@@ -26,7 +26,14 @@ export class LoggingModule {
               level: config.logLevel,
               base: { app: config.appName, role: config.role },
               redact: {
-                paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-slack-signature"]'],
+                paths: [
+                  'req.headers.authorization',
+                  'req.headers.cookie',
+                  'req.headers["x-slack-signature"]',
+                  '*.token',
+                  '*.signingSecret',
+                  '*.password',
+                ],
                 censor: '[REDACTED]',
               },
               autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.includes(request.url ?? '') },

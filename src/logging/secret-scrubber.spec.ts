@@ -15,8 +15,11 @@ describe('SecretScrubber', () => {
     expect(scrubbed.match(/\[REDACTED\]/g)).toHaveLength(3);
   });
 
-  it('hides Slack tokens it was not told about', () => {
+  it('hides Slack tokens and Anthropic keys it was not told about', () => {
     expect(scrubber.scrub('token xoxb-1234-5678-abcdef')).toBe('token [REDACTED]');
+    expect(scrubber.scrub('app xapp-1-A0123-4567-abcdef and key sk-ant-api03-AbC_dEf-123')).toBe(
+      'app [REDACTED] and key [REDACTED]',
+    );
   });
 
   it('leaves short values alone, so that common words survive', () => {

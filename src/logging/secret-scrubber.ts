@@ -3,6 +3,12 @@ import { Writable } from 'node:stream';
 const MIN_SECRET_LENGTH = 6;
 
 /**
+ * Secrets we were never told about (pasted in a prompt, printed by a tool, inside an error) are
+ * hidden by their shape: Slack bot, user and app tokens, Anthropic keys.
+ */
+const SECRET_SHAPES = /\b(?:xox[abposre]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|sk-ant-[A-Za-z0-9_-]{6,})/g;
+
+/**
  * Replaces every known secret in a log line, whatever field or stack trace it slipped into. It works
  * on the serialized line so that nothing, not even a library's error message, can bypass it.
  */
@@ -18,9 +24,8 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
-    // Slack tokens we were never told about (a bot's `claude.env`, a pasted one) are hidden too.
     const known = this.pattern ? text.replace(this.pattern, '[REDACTED]') : text;
-    return known.replace(/xox[abposr]-[A-Za-z0-9-]{6,}/g, '[REDACTED]');
+    return known.replace(SECRET_SHAPES, '[REDACTED]');
   }
 
   /** A stream that scrubs each line before handing it to `destination`. */

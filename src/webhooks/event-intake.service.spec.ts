@@ -77,7 +77,7 @@ describe('EventIntake against a real Redis', () => {
 
   const message = (user: string = IDS.alice) => {
     const ts = nextTs();
-    return { teamId: IDS.team, channel: IDS.channel, ts, threadTs: ts, user, text: 'hello' };
+    return { teamId: IDS.team, channel: IDS.channel, ts, threadTs: ts, user, text: 'hello', files: [] };
   };
 
   it('does not let a failed enqueue block Slack retry of the same event', async () => {

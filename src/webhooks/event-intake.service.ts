@@ -100,6 +100,7 @@ export class EventIntake {
         user: message.user,
         text: message.text,
         eventId,
+        ...(message.files.length > 0 ? { files: message.files } : {}),
       });
       await this.threads.markActive(bot.id, message.channel, message.threadTs);
       await this.dedupe.confirm(ids);

@@ -29,6 +29,7 @@ describe('routeEvent', () => {
         threadTs: event.ts,
         user: IDS.alice,
         text: 'summarise the incident',
+        files: [],
       },
     });
   });
@@ -78,7 +79,23 @@ describe('routeEvent', () => {
     expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'bot_message' });
   });
 
-  it.each(['message_changed', 'message_deleted', 'channel_join', 'thread_broadcast', 'file_share'])(
+  it('answers a message that comes with files, even without text', () => {
+    const file = {
+      id: 'F0FILE00001',
+      name: 'log.txt',
+      mimetype: 'text/plain',
+      size: 12,
+      url_private: 'https://files.slack.com/x/log.txt',
+    };
+    const event = { ...mention('', { subtype: 'file_share', files: [file] }), text: `<@${IDS.botUser}>` };
+    const decision = routeEvent(envelope(event), botConfig(), identity);
+    expect(decision).toMatchObject({
+      kind: 'answer',
+      message: { text: '', files: [{ id: 'F0FILE00001', name: 'log.txt' }] },
+    });
+  });
+
+  it.each(['message_changed', 'message_deleted', 'channel_join', 'channel_topic', 'message_replied'])(
     'ignores the %s subtype',
     (subtype) => {
       const event = { ...threadReply('1767225600.000100'), subtype };

@@ -1,4 +1,5 @@
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
+import { type SlackFileRef, slackFileRef } from '../slack/slack-files.service';
 import type { EventCallback, SlackMessageEvent } from './slack-events.types';
 
 export type IgnoreReason =
@@ -21,6 +22,7 @@ export interface UserMessage {
   readonly threadTs: string;
   readonly user: string;
   readonly text: string;
+  readonly files: readonly SlackFileRef[];
 }
 
 /** What a stop request points at: one message's job (a reaction) or a whole thread (`stop`). */
@@ -35,6 +37,8 @@ export type RouteDecision =
   | { readonly kind: 'stop'; readonly target: StopTarget; readonly by: string; readonly onlyIfInThread: boolean };
 
 const DIRECT_CHANNEL_TYPES = new Set(['im', 'app_home']);
+/** Subtypes that are still a person talking: a message with files, a reply also sent to the channel. */
+const USER_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 /** :octagonal_sign: and :x: on a message stop its job. */
 export const STOP_REACTIONS = new Set(['octagonal_sign', 'x']);
 const STOP_COMMAND = /^stop[.!]*$/i;
@@ -50,12 +54,16 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
   if (event.bot_id !== undefined || event.bot_profile !== undefined || event.subtype === 'bot_message') {
     return ignore('bot_message');
   }
-  if (event.subtype !== undefined || event.hidden === true) return ignore('subtype');
-  const { user, text, ts, channel } = event;
-  if (user === undefined || text === undefined || ts === undefined || channel === undefined) return ignore('empty');
+  if ((event.subtype !== undefined && !USER_SUBTYPES.has(event.subtype)) || event.hidden === true) {
+    return ignore('subtype');
+  }
+  const { user, ts, channel } = event;
+  const text = event.text ?? '';
+  if (user === undefined || ts === undefined || channel === undefined) return ignore('empty');
 
   const prompt = stripMention(text, identity.userId);
-  if (prompt === '') return ignore('empty');
+  const files = (event.files ?? []).flatMap((file) => slackFileRef(file) ?? []);
+  if (prompt === '' && files.length === 0) return ignore('empty');
   const message: UserMessage = {
     teamId: event.team ?? envelope.team_id,
     channel,
@@ -63,6 +71,7 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
     threadTs: event.thread_ts ?? ts,
     user,
     text: prompt,
+    files,
   };
   if (!isAllowed(bot.users, user)) return ignore('user_not_allowed');
   if (isDirect(event)) {

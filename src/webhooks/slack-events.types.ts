@@ -1,3 +1,5 @@
+import type { SlackEventFile } from '../slack/slack-files.service';
+
 /** The parts of Slack's Events API payloads that routing reads; everything else passes through untouched. */
 export interface SlackMessageEvent {
   readonly type: string;
@@ -18,17 +20,7 @@ export interface SlackMessageEvent {
   /** `reaction_added`: the emoji name and the message it was put on. */
   readonly reaction?: string;
   readonly item?: { readonly type: string; readonly channel?: string; readonly ts?: string };
-  readonly files?: readonly SlackFile[];
-}
-
-export interface SlackFile {
-  readonly id: string;
-  readonly name?: string;
-  readonly title?: string;
-  readonly mimetype?: string;
-  readonly size?: number;
-  readonly url_private?: string;
-  readonly url_private_download?: string;
+  readonly files?: readonly SlackEventFile[];
 }
 
 export type SlackEnvelope =

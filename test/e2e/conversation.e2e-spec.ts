@@ -18,6 +18,7 @@ import {
   appEnvironment,
   BOTS,
   cliRecords,
+  deleteKeys,
   flushRedis,
   FRONTEND_CHANNEL,
   makeWorkspace,
@@ -83,7 +84,7 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
 
   const contentOf = (message: StoredMessage): string => message.markdown_text ?? message.text ?? '';
 
-  const runsFor = (text: string) => cliRecords(workspace).filter((record) => record.stdin.includes(text));
+  const runsFor = (text: string) => cliRecords(workspace).filter((record) => (record.stdin ?? '').includes(text));
 
   it('answers a mention in its thread, with the bot token, 👀 while working and ✅ when done', async () => {
     const event = mention('what does the health route return?');
@@ -293,13 +294,15 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
     const parent = mention('a session that will be lost');
     await send(parent);
     await answerIn(IDS.channel, parent.ts!);
+    // As if the session were evicted everywhere: no transcript on this worker's disk, none in Redis.
     rmSync(join(workspace.root, 'data/bots/backend/claude/projects'), { recursive: true, force: true });
+    await deleteKeys(DB, `orchestrator:backend:transcript:${IDS.channel}:${parent.ts}`);
     await send(threadReply(parent.ts!, 'are you still there?'));
     const replies = (await answerIn(IDS.channel, parent.ts!, 3)).map(contentOf);
     expect(replies).toContain('Fake Claude answer (turn 1 of session): are you still there?');
     expect(replies.filter((reply) => reply.includes('I could not pick up our earlier conversation'))).toHaveLength(1);
     const attempts = runsFor('are you still there?');
-    expect(attempts.map((run) => run.argv.includes('--resume'))).toEqual([true, false]);
+    expect(attempts.map((run) => run.argv.includes('--resume'))).toEqual([false]);
   });
 
   it('limits each user, with one ephemeral notice per window and no job', async () => {

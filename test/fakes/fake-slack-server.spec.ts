@@ -6,7 +6,7 @@ import {
   WebAPIRequestError,
   WebClient,
 } from '@slack/web-api';
-import { FakeSlackServer, UPLOAD_METHOD } from './fake-slack-server';
+import { FILE_DOWNLOAD_METHOD, FakeSlackServer, UPLOAD_METHOD } from './fake-slack-server';
 import type { FakeBotIdentity } from './fake-slack-server';
 
 const bot: FakeBotIdentity = {
@@ -224,6 +224,45 @@ describe('FakeSlackServer against @slack/web-api', () => {
     const timeout = fake.waitForCall('chat.update', undefined, 50);
     await expect(timeout).rejects.toThrow('waiting for 1 chat.update call(s); 0 matched. Calls seen:');
     await expect(timeout).rejects.toThrow('  chat.postMessage channel=C0CHAN12345 text="sooner" -> ok');
+  });
+
+  it('serves a hosted file to a bot token and sends anyone else to the sign-in page', async () => {
+    const file = fake.hostFile('notes.txt', Buffer.from('hello file'), 'text/plain');
+    const get = (url: string, token?: string) =>
+      fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
+
+    const ok = await get(file.url_private_download, bot.token);
+    const anonymous = await get(file.url_private);
+    const stranger = await get(file.url_private, 'xoxb-unknown');
+    const signIn = await fetch(new URL(anonymous.headers.get('location') ?? '', file.url_private));
+
+    expect(file).toMatchObject({ name: 'notes.txt', mimetype: 'text/plain', filetype: 'txt', size: 10 });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('text/plain');
+    expect(await ok.text()).toBe('hello file');
+    expect([anonymous.status, stranger.status]).toEqual([302, 302]);
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(fake.calls(FILE_DOWNLOAD_METHOD).map((call) => [call.token, call.status])).toEqual([
+      [bot.token, 200],
+      [undefined, 302],
+      ['xoxb-unknown', 302],
+    ]);
+  });
+
+  it('redirects a hosted file where asked, and can fail its download', async () => {
+    const file = fake.hostFile('big.bin', Buffer.alloc(4), undefined, { redirectTo: 'https://cdn.invalid/big.bin' });
+    fake.failNext(FILE_DOWNLOAD_METHOD, { status: 500 });
+    const get = () =>
+      fetch(file.url_private, { headers: { authorization: `Bearer ${bot.token}` }, redirect: 'manual' });
+
+    const failed = await get();
+    const redirected = await get();
+
+    expect(file.mimetype).toBe('application/octet-stream');
+    expect(failed.status).toBe(500);
+    expect(redirected.status).toBe(302);
+    expect(redirected.headers.get('location')).toBe('https://cdn.invalid/big.bin');
   });
 
   it('answers unknown methods with unknown_method', async () => {

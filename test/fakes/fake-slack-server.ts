@@ -52,6 +52,11 @@ export interface FakeSlackOptions {
   strictMessages?: boolean;
   /** Total text across blocks above which chat.postMessage/update answer `msg_blocks_too_long` (default 12,000). */
   maxBlocksTextChars?: number;
+  /**
+   * Most messages conversations.replies answers per page, whatever `limit` asks (default 1,000). 15 plays
+   * an app outside the Marketplace under Slack's 2025 limits.
+   */
+  repliesPageMax?: number;
   /** Called after each recorded call, e.g. to log it. */
   onCall?: (call: RecordedCall) => void;
 }
@@ -91,6 +96,26 @@ export interface StoredFile {
 /** Pseudo method name under which the POSTs to an `upload_url` are recorded (and can be failed). */
 export const UPLOAD_METHOD = 'upload';
 
+/** Pseudo method name under which downloads of hosted files (`GET /files-pri/…`) are recorded (and can be failed). */
+export const FILE_DOWNLOAD_METHOD = 'files-pri';
+
+/** A file as a message event carries it, its URLs pointing at the fake. */
+export interface HostedFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  url_private: string;
+  url_private_download: string;
+}
+
+export interface HostFileOptions {
+  /** Answer an authorised download with a redirect here, as Slack does to its CDN. */
+  redirectTo?: string;
+}
+
 type Args = Record<string, unknown>;
 type SlackBody = { ok: boolean; error?: string; [key: string]: unknown };
 type CallPredicate = (call: RecordedCall) => boolean;
@@ -98,7 +123,8 @@ type Handler = (bot: FakeBotIdentity, args: Args) => SlackBody;
 
 interface Reply {
   status: number;
-  body: SlackBody | string;
+  /** A Buffer is sent as it is (hosted files). */
+  body: SlackBody | string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -139,12 +165,16 @@ const SECTION_TEXT_MAX = 3_000;
 const HEADER_TEXT_MAX = 150;
 const MAX_ATTACHMENTS = 100;
 const REPLIES_PAGE_MAX = 1_000;
+const SIGN_IN_PATH = '/signin';
+const SIGN_IN_PAGE =
+  '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>';
 const EMOJI_NAME = /^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/;
 
 export class FakeSlackServer {
   private readonly bots = new Map<string, FakeBotIdentity>();
   private strictMessages: boolean;
   private readonly maxBlocksTextChars: number;
+  private readonly repliesPageMax: number;
   private readonly onCall?: (call: RecordedCall) => void;
   private server: Server | undefined;
   private unreachable = false;
@@ -160,6 +190,8 @@ export class FakeSlackServer {
   private uploads = new Map<string, PendingUpload>();
   private uploadedFiles: StoredFile[] = [];
   private fileCounter = 0;
+  private hostedFiles = new Map<string, { content: Buffer; mimetype: string; redirectTo?: string }>();
+  private hostedCounter = 0;
 
   private readonly methods: Record<string, Handler> = {
     'auth.test': (bot) => this.authTest(bot),
@@ -178,6 +210,7 @@ export class FakeSlackServer {
     for (const bot of bots) this.addBot(bot);
     this.strictMessages = options.strictMessages ?? false;
     this.maxBlocksTextChars = options.maxBlocksTextChars ?? 12_000;
+    this.repliesPageMax = options.repliesPageMax ?? REPLIES_PAGE_MAX;
     this.onCall = options.onCall;
   }
 
@@ -293,6 +326,35 @@ export class FakeSlackServer {
     return ts;
   }
 
+  /**
+   * Hosts a file as if a user had shared it: its `url_private` answers the bytes to a known bot token, and
+   * sends anyone else to a sign-in page, like Slack. Returns the file as a message event carries it. Call
+   * after start(): the URLs name the fake's port.
+   */
+  hostFile(
+    name: string,
+    content: Buffer,
+    mimetype = 'application/octet-stream',
+    options: HostFileOptions = {},
+  ): HostedFile {
+    this.hostedCounter += 1;
+    const id = `F0HOST${String(this.hostedCounter).padStart(5, '0')}`;
+    this.hostedFiles.set(id, compact({ content, mimetype, redirectTo: options.redirectTo }));
+    const path = `${this.origin}/files-pri/${id}`;
+    // A URL parser resolves a `.` or `..` segment, however encoded; Slack never puts one there either.
+    const segment = /^\.+$/.test(name) ? 'file' : encodeURIComponent(name);
+    return {
+      id,
+      name,
+      title: name,
+      mimetype,
+      filetype: /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? 'binary',
+      size: content.length,
+      url_private: `${path}/${segment}`,
+      url_private_download: `${path}/download/${segment}`,
+    };
+  }
+
   reset(): void {
     this.recorded = [];
     this.failures = new Map();
@@ -301,6 +363,7 @@ export class FakeSlackServer {
     this.lastTsMicros = new Map();
     this.uploads = new Map();
     this.uploadedFiles = [];
+    this.hostedFiles = new Map();
     this.unreachable = false;
   }
 
@@ -317,6 +380,15 @@ export class FakeSlackServer {
     const url = new URL(req.url ?? '/', 'http://fake-slack');
     const raw = await readBody(req);
     const token = bearerToken(req.headers.authorization);
+    if (req.method === 'GET' && url.pathname === SIGN_IN_PATH) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(SIGN_IN_PAGE);
+      return;
+    }
+    const hostedId = /^\/files-pri\/(\w+)\/(?:download\/)?[^/]+$/.exec(url.pathname)?.[1];
+    if (req.method === 'GET' && hostedId) {
+      this.serveHostedFile(req, res, { method: FILE_DOWNLOAD_METHOD, token, args: { file_id: hostedId }, at });
+      return;
+    }
     const apiMethod = /^\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
     const uploadId = /^\/upload\/v1\/([\w-]+)$/.exec(url.pathname)?.[1];
     if (!apiMethod && !uploadId) {
@@ -354,12 +426,13 @@ export class FakeSlackServer {
 
   private reply(res: ServerResponse, reply: Reply, delayMs = 0): void {
     const send = (): void => {
-      const isJson = typeof reply.body !== 'string';
+      const body = reply.body;
+      const isJson = typeof body !== 'string' && !Buffer.isBuffer(body);
       res.writeHead(reply.status, {
         'content-type': isJson ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
         ...reply.headers,
       });
-      res.end(isJson ? JSON.stringify(reply.body) : reply.body);
+      res.end(isJson ? JSON.stringify(body) : body);
     };
     if (delayMs <= 0) return send();
     const timer = setTimeout(() => {
@@ -376,10 +449,41 @@ export class FakeSlackServer {
     return next;
   }
 
+  private serveHostedFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: Omit<RecordedCall, 'status' | 'error'>,
+  ): void {
+    if (this.unreachable) {
+      this.record(call, { status: 0, body: failure('unreachable') });
+      req.socket.destroy();
+      return;
+    }
+    const injected = this.takeFailure(FILE_DOWNLOAD_METHOD);
+    const reply =
+      injectedReply(injected) ?? this.hostedFileReply(String(call.args.file_id), call.token, req.url ?? '/');
+    this.reply(res, this.record(call, reply), injected?.delayMs);
+  }
+
+  /** The bytes to a known bot token; anyone else goes to the sign-in page (Slack redirects, it does not 401). */
+  private hostedFileReply(id: string, token: string | undefined, path: string): Reply {
+    const hosted = this.hostedFiles.get(id);
+    if (!hosted) return { status: 404, body: 'Not Found' };
+    if (token === undefined || !this.bots.has(token)) {
+      return {
+        status: 302,
+        body: '',
+        headers: { location: `${this.origin}${SIGN_IN_PATH}?redir=${encodeURIComponent(path)}` },
+      };
+    }
+    if (hosted.redirectTo !== undefined) return { status: 302, body: '', headers: { location: hosted.redirectTo } };
+    return { status: 200, body: hosted.content, headers: { 'content-type': hosted.mimetype } };
+  }
+
   // --- recording --------------------------------------------------------------------------------
 
   private record(call: Omit<RecordedCall, 'status' | 'error'>, reply: Reply): Reply {
-    const error = typeof reply.body === 'string' ? undefined : reply.body.error;
+    const error = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? undefined : reply.body.error;
     const recorded: RecordedCall = compact({ ...call, status: reply.status, error });
     this.recorded.push(recorded);
     this.onCall?.(recorded);
@@ -525,7 +629,7 @@ export class FakeSlackServer {
 
     const offset = decodeCursor(args.cursor);
     if (offset === undefined) return failure('invalid_cursor');
-    const limit = Math.min(Number(args.limit) || REPLIES_PAGE_MAX, REPLIES_PAGE_MAX);
+    const limit = Math.min(Number(args.limit) || this.repliesPageMax, this.repliesPageMax);
     const page = thread.slice(offset, offset + limit);
     const hasMore = offset + limit < thread.length;
     return {

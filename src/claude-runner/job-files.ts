@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import type { BotConfig } from '../bots/bot.types';
+import { formatBytes, MiB } from '../common/bytes';
+import { AppConfig } from '../config/config.types';
+import { SlackFilesService, type SlackFileRef } from '../slack/slack-files.service';
+
+/**
+ * How much of a message's attachments a job takes. Each job holds its files on the worker's disk while
+ * it runs, WORKER_CONCURRENCY jobs at once; and the CLI reads files into a context window, where a
+ * huge file helps nobody.
+ */
+export const FILE_LIMITS = {
+  /** Logs, screenshots, PDFs and spreadsheets fit; disk images and videos do not belong in a prompt. */
+  perFileBytes: 20 * MiB,
+  perJobBytes: 50 * MiB,
+  /** Slack itself allows ten files on one message. */
+  maxFiles: 10,
+} as const;
+
+export interface SavedFile {
+  /** The name shown in Slack, as it is: promptNotice makes it safe to show. */
+  readonly name: string;
+  /** Absolute; the file name is made safe and unique, so it may differ from `name`. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly mimetype?: string;
+}
+
+export interface SkippedFile {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface JobFilesResult {
+  /** The folder to give the CLI with `--add-dir`; undefined when no file was saved. */
+  readonly dir: string | undefined;
+  readonly saved: readonly SavedFile[];
+  readonly skipped: readonly SkippedFile[];
+}
+
+/** Names we keep apart: one safe path segment, as BullMQ ids built from Slack ids are. */
+const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** File names stay well under the 255-byte limit of common file systems, with room for `-10`. */
+const MAX_FILE_NAME_BYTES = 120;
+
+/** Names shown in the prompt: long enough to recognise, too short to carry instructions. */
+const MAX_SHOWN_NAME_CHARS = 120;
+
+/** The files a message came with, in a folder of the job's own under DATA_DIR, for the CLI to read. */
+@Injectable()
+export class JobFiles {
+  constructor(
+    private readonly slackFiles: SlackFilesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Downloads the files into `<DATA_DIR>/jobs/<jobId>/files/`, one after another within FILE_LIMITS. A
+   * second attempt of the same job starts from an empty folder.
+   */
+  async fetch(bot: BotConfig, jobId: string, files: readonly SlackFileRef[]): Promise<JobFilesResult> {
+    if (files.length === 0) return { dir: undefined, saved: [], skipped: [] };
+    const dir = join(this.jobDir(jobId), 'files');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+
+    const names = new UniqueNames();
+    const saved: SavedFile[] = [];
+    const skipped: SkippedFile[] = [];
+    let used = 0;
+    for (const [index, file] of files.entries()) {
+      const name = file.name;
+      const remaining = FILE_LIMITS.perJobBytes - used;
+      const refusal = refuse(index, file.size, remaining);
+      if (refusal !== undefined) {
+        skipped.push({ name, reason: refusal });
+        continue;
+      }
+      const path = join(dir, names.take(file.name, file.id));
+      if (dirname(path) !== dir) throw new Error(`file name "${file.name}" escaped the job's folder`);
+      const maxBytes = Math.min(FILE_LIMITS.perFileBytes, remaining);
+      const outcome = await this.slackFiles.download(bot, file, path, maxBytes);
+      if ('bytes' in outcome) {
+        used += outcome.bytes;
+        saved.push({ name, path, bytes: outcome.bytes, mimetype: file.mimetype });
+      } else if (outcome.skipped === 'too_large') {
+        skipped.push({ name, reason: maxBytes < FILE_LIMITS.perFileBytes ? overJobLimit() : overFileLimit() });
+      } else {
+        skipped.push({ name, reason: outcome.reason });
+      }
+    }
+    if (saved.length === 0) await this.cleanup(jobId);
+    return { dir: saved.length === 0 ? undefined : dir, saved, skipped };
+  }
+
+  /** What the prompt says about the files: where each one is, and why any is missing. '' for none. */
+  promptNotice(result: JobFilesResult): string {
+    const lines: string[] = [];
+    if (result.saved.length > 0) {
+      lines.push('The message came with these files, saved where you can read them:');
+      for (const file of result.saved) {
+        const details = [file.mimetype, formatBytes(file.bytes)].filter((detail) => detail !== undefined);
+        lines.push(`- ${shownName(file.name)} (${details.join(', ')}): ${file.path}`);
+      }
+    }
+    if (result.skipped.length > 0) {
+      lines.push('These attached files could not be read, so you do not have them:');
+      for (const file of result.skipped) lines.push(`- ${shownName(file.name)}: ${file.reason}`);
+    }
+    return lines.join('\n');
+  }
+
+  /** Removes the job's folder and everything in it; nothing to remove is fine. */
+  async cleanup(jobId: string): Promise<void> {
+    await rm(this.jobDir(jobId), { recursive: true, force: true });
+  }
+
+  private jobDir(jobId: string): string {
+    // Job ids come from our producer, but a folder name is no place to find out one was not.
+    if (!SAFE_JOB_ID.test(jobId)) throw new Error(`job id "${jobId}" cannot name a folder`);
+    return join(this.config.dataDir, 'jobs', jobId);
+  }
+}
+
+function refuse(index: number, size: number | undefined, remaining: number): string | undefined {
+  if (index >= FILE_LIMITS.maxFiles) return `only the first ${FILE_LIMITS.maxFiles} files of a message are read`;
+  if (size !== undefined && size > FILE_LIMITS.perFileBytes) return overFileLimit();
+  if (remaining <= 0 || (size !== undefined && size > remaining)) return overJobLimit();
+  return undefined;
+}
+
+function overFileLimit(): string {
+  return `it is larger than ${formatBytes(FILE_LIMITS.perFileBytes)}, the limit for one file`;
+}
+
+function overJobLimit(): string {
+  return `with the files before it, it would pass ${formatBytes(FILE_LIMITS.perJobBytes)}, the limit for one message`;
+}
+
+/** A Slack file name as the prompt shows it: one line, bounded. */
+function shownName(name: string): string {
+  const line = name.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').trim() || 'unnamed file';
+  return line.length > MAX_SHOWN_NAME_CHARS ? `${line.slice(0, MAX_SHOWN_NAME_CHARS)}…` : line;
+}
+
+/**
+ * Safe, distinct file names for one folder: the last segment of the Slack name, letters, digits and a
+ * little punctuation only, no leading dot, at most MAX_FILE_NAME_BYTES; a repeat gets `-2`, `-3`, …
+ * Case-insensitively distinct, for the file systems that are.
+ */
+class UniqueNames {
+  private readonly taken = new Set<string>();
+
+  take(name: string, fallback: string): string {
+    const safe = safeFileName(name) || safeFileName(fallback) || 'file';
+    const extension = extname(safe);
+    const stem = safe.slice(0, safe.length - extension.length);
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? safe : `${stem}-${n}${extension}`;
+      if (!this.taken.has(candidate.toLowerCase())) {
+        this.taken.add(candidate.toLowerCase());
+        return candidate;
+      }
+    }
+  }
+}
+
+function safeFileName(name: string): string {
+  const last = name.normalize('NFC').split(/[/\\]/).pop() ?? '';
+  const cleaned = last
+    .replace(/[^\p{L}\p{N}._ -]+/gu, '_')
+    .replace(/^[.\s_-]+/, '')
+    .trim();
+  return fitBytes(cleaned, MAX_FILE_NAME_BYTES);
+}
+
+/** Cuts the stem, not the extension, so that a long name keeps what tells the CLI how to read it. */
+function fitBytes(name: string, maxBytes: number): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  const rawExtension = extname(name);
+  const extension = Buffer.byteLength(rawExtension) <= 16 ? rawExtension : '';
+  let stem = name.slice(0, name.length - rawExtension.length);
+  while (Buffer.byteLength(stem + extension) > maxBytes) stem = [...stem].slice(0, -1).join('');
+  return stem + extension;
+}

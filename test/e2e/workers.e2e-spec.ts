@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
+import { envelope, IDS, mention } from '../factories';
+import type { FakeSlackServer, StoredMessage } from '../fakes/fake-slack-server';
+import {
+  appEnvironment,
+  BOTS,
+  cliRecords,
+  flushRedis,
+  makeWorkspace,
+  postSigned,
+  startApp,
+  startFakeSlack,
+  type TestApp,
+  waitFor,
+  type Workspace,
+} from '../utils';
+
+const DB = 8;
+const MAIN = resolve(__dirname, '../../dist/main.js');
+const PROGRESS = /^:hourglass_flowing_sand:/;
+
+interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly exit: Promise<number | null>;
+}
+
+/** Separate API and worker processes against one Redis, as in a deployment. */
+describe('workers that stop, hand back and die', () => {
+  let slack: FakeSlackServer;
+  let api: TestApp;
+  let workspace: Workspace;
+  let nextPort = 39_100 + Math.floor(Math.random() * 500);
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    await flushRedis(DB);
+    slack = await startFakeSlack();
+    workspace = makeWorkspace();
+    api = await startApp(appEnvironment(workspace, slack, DB, { PROCESS_ROLE: 'api' }));
+  });
+
+  afterAll(async () => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+    await api.close();
+    await slack.stop();
+  });
+
+  async function startWorker(dataDir: string, extra: Record<string, string> = {}): Promise<WorkerProcess> {
+    const port = nextPort++;
+    const env = {
+      ...appEnvironment(workspace, slack, DB),
+      PROCESS_ROLE: 'worker',
+      PORT: String(port),
+      DATA_DIR: join(workspace.root, dataDir),
+      LOG_LEVEL: 'warn',
+      ...extra,
+    };
+    // Each worker's output goes to a file in the workspace, for whoever debugs a failure.
+    const output = openSync(join(workspace.root, `worker-${port}.log`), 'a');
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', output, output] });
+    const exit = once(child, 'exit').then(([code]) => code as number | null);
+    const worker = { child, port, exit };
+    workers.push(worker);
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      { message: `worker on ${port} to be ready` },
+    );
+    return worker;
+  }
+
+  const send = async (event: SlackMessageEvent) => {
+    const response = await postSigned(`${api.url}/webhooks/slack`, envelope(event), {
+      secret: BOTS.backend.signingSecret,
+    });
+    expect(response.status).toBe(200);
+  };
+  const contentOf = (message: StoredMessage): string => message.markdown_text ?? message.text ?? '';
+  const repliesIn = (threadTs: string) =>
+    slack.messages(IDS.channel).filter((message) => message.thread_ts === threadTs);
+  const finishedReply = (threadTs: string, timeoutMs = 30_000) =>
+    waitFor(
+      () => {
+        const replies = repliesIn(threadTs);
+        return replies.length > 0 && replies.every((reply) => !PROGRESS.test(contentOf(reply))) ? replies : undefined;
+      },
+      { timeoutMs, message: `a finished reply in ${threadTs}` },
+    );
+  const runsFor = (text: string) => cliRecords(workspace).filter((record) => (record.stdin ?? '').includes(text));
+
+  it('lets a running job finish within the grace period, then exits 0 on SIGTERM', async () => {
+    const worker = await startWorker('data-a');
+    const event = mention('finish before leaving [[sleep:1500]]');
+    await send(event);
+    await waitFor(() => runsFor('finish before leaving').length === 1, { message: 'the run to start' });
+    worker.child.kill('SIGTERM');
+    const [reply] = await finishedReply(event.ts!);
+    expect(contentOf(reply)).toBe('Fake Claude answer (turn 1 of session): finish before leaving [[sleep:1500]]');
+    expect(await worker.exit).toBe(0);
+  });
+
+  it('hands a job back after the grace period, and another worker resumes its session', async () => {
+    const leaving = await startWorker('data-b', { SHUTDOWN_GRACE_SECONDS: '1' });
+    const event = mention('too slow to finish [[sleep:8000]]');
+    await send(event);
+    const [first] = await waitFor(
+      () => {
+        const runs = runsFor('too slow to finish');
+        return runs.length === 1 && runs[0].sessionId ? runs : undefined;
+      },
+      { message: 'the run to start' },
+    );
+    leaving.child.kill('SIGTERM');
+    expect(await leaving.exit).toBe(0);
+    const resumer = await startWorker('data-b');
+    const replies = await finishedReply(event.ts!);
+    expect(replies).toHaveLength(1);
+    expect(contentOf(replies[0])).toMatch(
+      /^Fake Claude answer \(turn 2 of session\): Your previous run .* was interrupted/,
+    );
+    const resumed = cliRecords(workspace).find(
+      (record) => record.argv.includes('--resume') && record.argv.includes(first.sessionId!),
+    );
+    expect(resumed).toBeDefined();
+    resumer.child.kill('SIGTERM');
+    expect(await resumer.exit).toBe(0);
+  });
+
+  it('resumes a thread on a second worker that never saw the first run', async () => {
+    const first = await startWorker('data-first');
+    const parent = mention('remember the word "heron"');
+    await send(parent);
+    await finishedReply(parent.ts!);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    const second = await startWorker('data-second');
+    await send({
+      ...mention('which word?'),
+      text: 'which word?',
+      thread_ts: parent.ts,
+      type: 'message',
+      channel_type: 'channel',
+    });
+    const replies = await waitFor(
+      () => {
+        const all = repliesIn(parent.ts!);
+        return all.length === 2 && !PROGRESS.test(contentOf(all[1])) ? all : undefined;
+      },
+      { timeoutMs: 30_000, message: 'the follow-up answer' },
+    );
+    expect(contentOf(replies[1])).toBe('Fake Claude answer (turn 2 of session): which word?');
+    const [firstRun] = runsFor('remember the word');
+    const [secondRun] = runsFor('which word?');
+    expect(secondRun.argv).toContain(firstRun.sessionId);
+    expect(secondRun.env.CLAUDE_CONFIG_DIR).toContain('data-second');
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+  });
+
+  it('says once that a job was interrupted when its worker died while the CLI ran', async () => {
+    const doomed = await startWorker('data-c');
+    const event = mention('the worker dies [[sleep:4000]]');
+    await send(event);
+    await waitFor(() => runsFor('the worker dies').length === 1, { message: 'the run to start' });
+    await waitFor(() => repliesIn(event.ts!).length === 1, { message: 'the progress message' });
+    doomed.child.kill('SIGKILL');
+    await doomed.exit;
+    await startWorker('data-c');
+    // BullMQ notices the lost lock after its stall interval (30 s) and gives the job to the new worker.
+    const replies = await finishedReply(event.ts!, 90_000);
+    expect(replies.map(contentOf)).toEqual([
+      ':warning: I was interrupted while working on this (my worker restarted). Please ask again if you still need it.',
+    ]);
+    expect(runsFor('the worker dies')).toHaveLength(1);
+  }, 120_000);
+});
