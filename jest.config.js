@@ -18,5 +18,13 @@ module.exports = {
       testMatch: ['**/*.e2e-spec.ts'],
       transform,
     },
+    // The Helm chart, rendered by the real helm binary (fetched into .tools/ on first use).
+    {
+      displayName: 'chart',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/chart'],
+      testMatch: ['**/*.chart-spec.ts'],
+      transform,
+    },
   ],
 };

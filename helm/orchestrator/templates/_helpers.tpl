@@ -6,18 +6,18 @@ Chart name, truncated to the 63 characters a label value may hold.
 {{- end }}
 
 {{/*
-Full name of the release's objects. Suffixes such as "-worker" are added to
-it, so it leaves room for them below the 63-character limit.
+Full name of the release's objects. Suffixes of up to 18 characters
+("-worker-metrics", "-redis-headless") are added to it, so it stays within 45.
 */}}
 {{- define "orchestrator.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 53 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 45 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 53 | trimSuffix "-" }}
+{{- .Release.Name | trunc 45 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 53 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 45 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -26,18 +26,42 @@ it, so it leaves room for them below the 63-character limit.
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/*
+Standard labels. Call with (dict "ctx" $ "component" "api").
+*/}}
 {{- define "orchestrator.labels" -}}
-helm.sh/chart: {{ include "orchestrator.chart" . }}
+helm.sh/chart: {{ include "orchestrator.chart" .ctx }}
 {{ include "orchestrator.selectorLabels" . }}
-{{- with .Chart.AppVersion }}
+{{- with .ctx.Chart.AppVersion }}
 app.kubernetes.io/version: {{ . | quote }}
 {{- end }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: {{ include "orchestrator.name" .ctx }}
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
+{{/*
+Selector labels. Call with (dict "ctx" $ "component" "api"); component may be empty.
+*/}}
 {{- define "orchestrator.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "orchestrator.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "orchestrator.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+metadata.annotations from commonAnnotations and more. Call with (dict "ctx" $ "extra" map).
+*/}}
+{{- define "orchestrator.annotations" -}}
+{{- $all := merge (deepCopy (default dict .extra)) (deepCopy (default dict .ctx.Values.commonAnnotations)) }}
+{{- with $all }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{- define "orchestrator.serviceAccountName" -}}
@@ -48,26 +72,173 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{- define "orchestrator.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{/*
+An image reference from {repository, tag, digest}; call with (dict "image" … "default" tag).
+*/}}
+{{- define "orchestrator.imageRef" -}}
+{{- if .image.digest }}
+{{- printf "%s@%s" .image.repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" .image.repository (default .default .image.tag | toString) }}
+{{- end }}
 {{- end }}
 
-{{/*
-Name of the Secret whose keys become environment variables.
-*/}}
+{{- define "orchestrator.image" -}}
+{{- include "orchestrator.imageRef" (dict "image" .Values.image "default" .Chart.AppVersion) }}
+{{- end }}
+
 {{- define "orchestrator.secretName" -}}
 {{- default (include "orchestrator.fullname" .) .Values.existingSecret }}
 {{- end }}
 
 {{/*
-"true" when a bots file is given (as values or as a string), empty otherwise.
+The bots file as a map: values, or the string given with --set-file parsed.
+Empty map without bots.
 */}}
+{{- define "orchestrator.botsMap" -}}
+{{- if kindIs "string" .Values.bots }}
+{{- $parsed := fromYaml .Values.bots }}
+{{- if hasKey $parsed "Error" }}
+{{- fail (printf "bots: the bots file is not valid YAML: %s" (get $parsed "Error")) }}
+{{- end }}
+{{- toYaml $parsed }}
+{{- else }}
+{{- toYaml (default dict .Values.bots) }}
+{{- end }}
+{{- end }}
+
 {{- define "orchestrator.hasBots" -}}
 {{- if .Values.bots }}true{{ end }}
 {{- end }}
 
 {{- define "orchestrator.botsDir" -}}
 /etc/orchestrator
+{{- end }}
+
+{{/*
+Every bot as {id, workingDirectory, timeoutSeconds}, as YAML {bots: [...]};
+without a bots file one bot "default" from env.CLAUDE_WORKING_DIRECTORY.
+*/}}
+{{- define "orchestrator.botList" -}}
+{{- $list := list }}
+{{- if include "orchestrator.hasBots" . }}
+{{- $file := include "orchestrator.botsMap" . | fromYaml }}
+{{- $defaults := default dict $file.defaults }}
+{{- range $bot := default list $file.bots }}
+{{- $timeout := coalesce $bot.timeoutSeconds $defaults.timeoutSeconds }}
+{{- $list = append $list (dict "id" (toString $bot.id) "workingDirectory" (toString (default "" $bot.workingDirectory)) "timeoutSeconds" $timeout) }}
+{{- end }}
+{{- else }}
+{{- $list = append $list (dict "id" "default" "workingDirectory" (toString (default "" .Values.env.CLAUDE_WORKING_DIRECTORY)) "timeoutSeconds" nil) }}
+{{- end }}
+{{- toYaml (dict "bots" $list) }}
+{{- end }}
+
+{{/*
+The longest job time limit in seconds: JOB_TIMEOUT_SECONDS (default 900) and
+every bot's timeoutSeconds (or the bots file's default).
+*/}}
+{{- define "orchestrator.maxJobTimeoutSeconds" -}}
+{{- $max := int (default "900" .Values.env.JOB_TIMEOUT_SECONDS | toString) }}
+{{- range (include "orchestrator.botList" . | fromYaml).bots }}
+{{- if not (kindIs "invalid" .timeoutSeconds) }}
+{{- $t := .timeoutSeconds | toString }}
+{{- if not (regexMatch "^[0-9]+$" $t) }}
+{{- fail (printf "bots: timeoutSeconds of bot %q must be a whole number of seconds, not %q" .id $t) }}
+{{- end }}
+{{- $max = max $max (int $t) }}
+{{- end }}
+{{- end }}
+{{- $max }}
+{{- end }}
+
+{{/*
+SHUTDOWN_GRACE_SECONDS of the worker: worker.shutdownGraceSeconds, or the
+longest job time limit.
+*/}}
+{{- define "orchestrator.shutdownGraceSeconds" -}}
+{{- if kindIs "invalid" .Values.worker.shutdownGraceSeconds }}
+{{- include "orchestrator.maxJobTimeoutSeconds" . }}
+{{- else }}
+{{- int .Values.worker.shutdownGraceSeconds }}
+{{- end }}
+{{- end }}
+
+{{/*
+terminationGracePeriodSeconds of the worker:
+  drain  = min(SHUTDOWN_GRACE_SECONDS, longest job time limit)
+           (a job never runs past its limit, so waiting longer is useless)
+  period = drain + worker.terminationMarginSeconds, unless set; a set value
+           must exceed drain, or Kubernetes kills jobs still allowed to finish.
+*/}}
+{{- define "orchestrator.workerTerminationGracePeriodSeconds" -}}
+{{- $drain := min (int (include "orchestrator.shutdownGraceSeconds" .)) (int (include "orchestrator.maxJobTimeoutSeconds" .)) }}
+{{- $period := .Values.worker.terminationGracePeriodSeconds }}
+{{- if kindIs "invalid" $period }}
+{{- add $drain (int .Values.worker.terminationMarginSeconds) }}
+{{- else if le (int $period) $drain }}
+{{- fail (printf "worker.terminationGracePeriodSeconds (%d) must exceed the worker's drain time, min(SHUTDOWN_GRACE_SECONDS, longest job time limit) = %d s" (int $period) $drain) }}
+{{- else }}
+{{- int $period }}
+{{- end }}
+{{- end }}
+
+{{/*
+Workspaces resolved against the bots: YAML {workspaces: [{name, bot, volumeName,
+mountPath, subPath, spec}]}, sorted by name. Fails when a workspace has no
+mount path, or a bot's working directory is on no workspace.
+*/}}
+{{- define "orchestrator.workspaces" -}}
+{{- $bots := (include "orchestrator.botList" . | fromYaml).bots }}
+{{- $dirs := dict }}
+{{- range $bots }}{{ $_ := set $dirs .id .workingDirectory }}{{ end }}
+{{- $out := list }}
+{{- range $name := keys .Values.workspaces | sortAlpha }}
+{{- $ws := get $.Values.workspaces $name }}
+{{- $mountPath := default (get $dirs $name) $ws.mountPath }}
+{{- if not $mountPath }}
+{{- fail (printf "workspaces.%s: no bot %q with a workingDirectory; set workspaces.%s.mountPath" $name $name $name) }}
+{{- end }}
+{{- if not (hasPrefix "/" $mountPath) }}
+{{- fail (printf "workspaces.%s: mount path %q must be absolute" $name $mountPath) }}
+{{- end }}
+{{- $sources := 0 }}
+{{- if $ws.existingClaim }}{{ $sources = add1 $sources }}{{ end }}
+{{- if and $ws.persistence $ws.persistence.enabled }}{{ $sources = add1 $sources }}{{ end }}
+{{- if gt $sources 1 }}
+{{- fail (printf "workspaces.%s: give existingClaim or persistence.enabled, not both" $name) }}
+{{- end }}
+{{- $out = append $out (dict "name" $name "volumeName" (printf "ws-%s" $name | trunc 63 | trimSuffix "-") "mountPath" $mountPath "subPath" (default "" $ws.subPath) "spec" $ws) }}
+{{- end }}
+{{- range $bots }}
+{{- $dir := .workingDirectory }}
+{{- if $dir }}
+{{- if not (hasPrefix "/" $dir) }}
+{{- fail (printf "bots: workingDirectory %q of bot %q must be absolute (the bots file's folder is a read-only ConfigMap)" $dir .id) }}
+{{- end }}
+{{- $covered := false }}
+{{- range $out }}
+{{- if or (eq $dir .mountPath) (hasPrefix (printf "%s/" (trimSuffix "/" .mountPath)) $dir) }}{{ $covered = true }}{{ end }}
+{{- end }}
+{{- if not $covered }}
+{{- fail (printf "bots: workingDirectory %q of bot %q is on no volume; add workspaces.%s (an existing claim, a new claim or an emptyDir with an optional git clone)" $dir .id .id) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "workspaces" $out) }}
+{{- end }}
+
+{{- define "orchestrator.workspaceClaimName" -}}
+{{- printf "%s-ws-%s" (include "orchestrator.fullname" .ctx) .name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+True when some workspace clones over SSH (the NetworkPolicy then allows port 22).
+*/}}
+{{- define "orchestrator.gitOverSsh" -}}
+{{- range $name, $ws := .Values.workspaces }}
+{{- if and $ws.git $ws.git.repository (regexMatch "^(ssh://|[A-Za-z0-9._-]+@[^:/]+:)" $ws.git.repository) }}true{{ end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -82,21 +253,102 @@ float, and 1000000 would print as 1e+06.
 {{- end }}
 {{- end }}
 
+{{/* ---- Redis ---------------------------------------------------------- */}}
+
+{{- define "orchestrator.redis.fullname" -}}
+{{- printf "%s-redis" (include "orchestrator.fullname" .) }}
+{{- end }}
+
+{{- define "orchestrator.redis.image" -}}
+{{- include "orchestrator.imageRef" (dict "image" .Values.redis.image "default" "latest") }}
+{{- end }}
+
 {{/*
-Annotations of both pod templates: a change of configuration or secrets
-rolls the pods.
+Secret and key of the Redis password; empty secret name when there is none.
+*/}}
+{{- define "orchestrator.redis.passwordSecretName" -}}
+{{- if .Values.redis.enabled }}
+{{- default (include "orchestrator.redis.fullname" .) .Values.redis.auth.existingSecret }}
+{{- else if not .Values.externalRedis.existingSecretUrlKey }}
+{{- .Values.externalRedis.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{- define "orchestrator.redis.passwordSecretKey" -}}
+{{- if .Values.redis.enabled }}
+{{- .Values.redis.auth.existingSecretPasswordKey }}
+{{- else }}
+{{- .Values.externalRedis.existingSecretPasswordKey }}
+{{- end }}
+{{- end }}
+
+{{- define "orchestrator.redis.host" -}}
+{{- if .Values.redis.enabled }}
+{{- printf "%s.%s.svc" (include "orchestrator.redis.fullname" .) .Release.Namespace }}
+{{- else }}
+{{- required "externalRedis.host is required when redis.enabled is false" .Values.externalRedis.host }}
+{{- end }}
+{{- end }}
+
+{{- define "orchestrator.redis.port" -}}
+{{- if .Values.redis.enabled }}6379{{ else }}{{ int .Values.externalRedis.port }}{{ end }}
+{{- end }}
+
+{{- define "orchestrator.redis.database" -}}
+{{- if .Values.redis.enabled }}0{{ else }}{{ int .Values.externalRedis.database }}{{ end }}
+{{- end }}
+
+{{- define "orchestrator.redis.tls" -}}
+{{- if and (not .Values.redis.enabled) .Values.externalRedis.tls }}true{{ end }}
+{{- end }}
+
+{{/*
+REDIS_PASSWORD and REDIS_URL, in that order: Kubernetes expands $(REDIS_PASSWORD)
+in the URL from the variable defined before it.
+*/}}
+{{- define "orchestrator.redisEnv" -}}
+{{- if and (not .Values.redis.enabled) .Values.externalRedis.existingSecretUrlKey }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "externalRedis.existingSecret is required with externalRedis.existingSecretUrlKey" .Values.externalRedis.existingSecret }}
+      key: {{ .Values.externalRedis.existingSecretUrlKey }}
+{{- else }}
+{{- $secret := include "orchestrator.redis.passwordSecretName" . }}
+{{- $user := "" }}
+{{- if not .Values.redis.enabled }}{{ $user = .Values.externalRedis.username }}{{ end }}
+{{- if $secret }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ include "orchestrator.redis.passwordSecretKey" . }}
+{{- end }}
+- name: REDIS_URL
+  value: {{ printf "%s://%s%s:%s/%s" (ternary "rediss" "redis" (eq (include "orchestrator.redis.tls" .) "true")) (ternary (printf "%s:$(REDIS_PASSWORD)@" $user) (ternary (printf "%s@" $user) "" (ne $user "")) (ne $secret "")) (include "orchestrator.redis.host" .) (include "orchestrator.redis.port" .) (include "orchestrator.redis.database" .) | quote }}
+{{- end }}
+{{- end }}
+
+{{/* ---- Pods ------------------------------------------------------------ */}}
+
+{{/*
+Annotations of the api and worker pod templates: a change of configuration or
+secrets rolls the pods.
 */}}
 {{- define "orchestrator.podAnnotations" -}}
-checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
-checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
-{{- with .Values.podAnnotations }}
+checksum/config: {{ include (print .ctx.Template.BasePath "/configmap.yaml") .ctx | sha256sum }}
+checksum/secret: {{ include (print .ctx.Template.BasePath "/secret.yaml") .ctx | sha256sum }}
+{{- if .ctx.Values.redis.enabled }}
+checksum/redis-secret: {{ include (print .ctx.Template.BasePath "/redis/secret.yaml") .ctx | sha256sum }}
+{{- end }}
+{{- with .extra }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}
 
 {{/*
-Environment shared by both roles. envFrom is read before env, so REDIS_URL
-may refer to the secret's variables as $(NAME).
+Environment shared by both roles: envFrom the ConfigMap and the Secret, then
+the Redis variables.
 */}}
 {{- define "orchestrator.envFrom" -}}
 - configMapRef:
@@ -105,105 +357,234 @@ may refer to the secret's variables as $(NAME).
     name: {{ include "orchestrator.secretName" . }}
 {{- end }}
 
-{{- define "orchestrator.env" -}}
-- name: PORT
-  value: {{ .Values.containerPort | quote }}
-- name: REDIS_URL
-{{- if .Values.redis.existingSecret }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ .Values.redis.existingSecret }}
-      key: {{ .Values.redis.existingSecretKey }}
-{{- else }}
-  value: {{ required "redis.url or redis.existingSecret is required" .Values.redis.url | quote }}
-{{- end }}
-{{- end }}
-
 {{/*
-Volume mounts shared by both roles; the workspaces mount differs by role.
+Volumes and mounts of both roles. Call with (dict "ctx" $ "role" "api").
+The api gets an empty folder at each working directory: it only checks that
+the folder exists, and must not hold a worker's ReadWriteOnce claim.
 */}}
 {{- define "orchestrator.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
 - name: data
   mountPath: /data
-{{- if include "orchestrator.hasBots" . }}
+{{- if include "orchestrator.hasBots" .ctx }}
 - name: bots
-  mountPath: {{ include "orchestrator.botsDir" . }}
+  mountPath: {{ include "orchestrator.botsDir" .ctx }}
   readOnly: true
+{{- end }}
+{{- if eq .role "api" }}
+{{- range (include "orchestrator.botList" .ctx | fromYaml).bots }}
+{{- if .workingDirectory }}
+- name: workdirs
+  mountPath: {{ .workingDirectory }}
+  subPath: {{ .id }}
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- else }}
+{{- range (include "orchestrator.workspaces" .ctx | fromYaml).workspaces }}
+- name: {{ .volumeName }}
+  mountPath: {{ .mountPath }}
+  {{- if .subPath }}
+  subPath: {{ .subPath }}
+  {{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
 {{- define "orchestrator.volumes" -}}
+{{- $ctx := .ctx }}
 - name: tmp
-  emptyDir: {}
-{{- if include "orchestrator.hasBots" . }}
+  emptyDir:
+    sizeLimit: {{ $ctx.Values.tmpSizeLimit }}
+- name: data
+  emptyDir:
+    {{- with $ctx.Values.data.medium }}
+    medium: {{ . }}
+    {{- end }}
+    {{- with $ctx.Values.data.sizeLimit }}
+    sizeLimit: {{ . }}
+    {{- end }}
+{{- if include "orchestrator.hasBots" $ctx }}
 - name: bots
   configMap:
-    name: {{ include "orchestrator.fullname" . }}-bots
+    name: {{ include "orchestrator.fullname" $ctx }}-bots
+{{- end }}
+{{- if eq .role "api" }}
+{{- /* Validates the workspaces for the api too, so both roles fail alike. */}}
+{{- $_ := include "orchestrator.workspaces" $ctx }}
+{{- if include "orchestrator.apiWorkdirs" $ctx }}
+- name: workdirs
+  emptyDir:
+    sizeLimit: 1Mi
+{{- end }}
+{{- else }}
+{{- range (include "orchestrator.workspaces" $ctx | fromYaml).workspaces }}
+- name: {{ .volumeName }}
+  {{- if .spec.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .spec.existingClaim }}
+  {{- else if and .spec.persistence .spec.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "orchestrator.workspaceClaimName" (dict "ctx" $ctx "name" .name) }}
+  {{- else }}
+  emptyDir:
+    {{- with .spec.emptyDir }}
+    {{- toYaml . | nindent 4 }}
+    {{- else }}
+    {}
+    {{- end }}
+  {{- end }}
+{{- if and .spec.git .spec.git.repository .spec.git.existingSecret }}
+- name: {{ .volumeName | trunc 52 | trimSuffix "-" }}-git-auth
+  secret:
+    secretName: {{ .spec.git.existingSecret }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
 {{/*
-Pod-level settings shared by both roles.
+"true" when some bot has a working directory (the api then mounts empty folders).
 */}}
-{{- define "orchestrator.podScheduling" -}}
-{{- with .Values.nodeSelector }}
-nodeSelector:
-  {{- toYaml . | nindent 2 }}
+{{- define "orchestrator.apiWorkdirs" -}}
+{{- range (include "orchestrator.botList" . | fromYaml).bots }}{{ if .workingDirectory }}true{{ end }}{{ end }}
 {{- end }}
-{{- with .Values.affinity }}
-affinity:
-  {{- toYaml . | nindent 2 }}
+
+{{/*
+Init containers of the worker: one git clone per workspace with a repository.
+The clone runs only when the volume holds no .git yet, so a claim keeps its
+work across restarts.
+*/}}
+{{- define "orchestrator.gitInitContainers" -}}
+{{- $ctx := . }}
+{{- range (include "orchestrator.workspaces" $ctx | fromYaml).workspaces }}
+{{- if and .spec.git .spec.git.repository }}
+{{- $auth := printf "%s-git-auth" (.volumeName | trunc 52 | trimSuffix "-") }}
+- name: {{ printf "clone-%s" .name | trunc 63 | trimSuffix "-" }}
+  image: {{ include "orchestrator.image" $ctx | quote }}
+  imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
+  securityContext:
+    {{- toYaml $ctx.Values.containerSecurityContext | nindent 4 }}
+  command: ["/bin/bash", "-c"]
+  args:
+    - |
+      set -euo pipefail
+      dest=/workspace
+      if [ -e "$dest/.git" ]; then
+        echo "$GIT_REPOSITORY is already cloned in $dest; leaving it as it is"
+        exit 0
+      fi
+      opts=()
+      [ "$GIT_DEPTH" != 0 ] && opts+=(--depth "$GIT_DEPTH")
+      [ -n "$GIT_REF" ] && opts+=(--branch "$GIT_REF")
+      if [ -f /git-auth/ssh-privatekey ]; then
+        install -m 0600 /git-auth/ssh-privatekey /tmp/ssh-key
+        known=/git-auth/known_hosts
+        [ -f "$known" ] || { echo "the git secret has ssh-privatekey but no known_hosts" >&2; exit 1; }
+        export GIT_SSH_COMMAND="ssh -i /tmp/ssh-key -o UserKnownHostsFile=$known -o StrictHostKeyChecking=yes"
+      elif [ -f /git-auth/token ]; then
+        export GIT_USERNAME="$(cat /git-auth/username 2>/dev/null || echo x-access-token)"
+        opts+=(-c 'credential.helper=!f() { echo "username=$GIT_USERNAME"; echo "password=$(cat /git-auth/token)"; }; f')
+      fi
+      # A claim may hold lost+found, or a clone an earlier start did not finish:
+      # clone next to them, then move in.
+      rm -rf "$dest/.clone"
+      git clone "${opts[@]}" -- "$GIT_REPOSITORY" "$dest/.clone"
+      shopt -s dotglob
+      mv "$dest"/.clone/* "$dest"/
+      rmdir "$dest/.clone"
+      echo "cloned $GIT_REPOSITORY ($(git -C "$dest" rev-parse --short HEAD)) into {{ .mountPath }}"
+  env:
+    - name: GIT_REPOSITORY
+      value: {{ .spec.git.repository | quote }}
+    - name: GIT_REF
+      value: {{ default "" .spec.git.ref | quote }}
+    - name: GIT_DEPTH
+      value: {{ (hasKey .spec.git "depth") | ternary (.spec.git.depth | toString) "1" | quote }}
+    - name: HOME
+      value: /tmp
+    - name: GIT_TERMINAL_PROMPT
+      value: "0"
+  resources:
+    requests:
+      cpu: 50m
+      memory: 128Mi
+    limits:
+      memory: 1Gi
+  volumeMounts:
+    - name: tmp
+      mountPath: /tmp
+    - name: {{ .volumeName }}
+      mountPath: /workspace
+      {{- if .subPath }}
+      subPath: {{ .subPath }}
+      {{- end }}
+    {{- if .spec.git.existingSecret }}
+    - name: {{ $auth }}
+      mountPath: /git-auth
+      readOnly: true
+    {{- end }}
 {{- end }}
-{{- with .Values.tolerations }}
-tolerations:
-  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
 {{- define "orchestrator.probes" -}}
-{{- with .Values.startupProbe }}
+{{- with .startupProbe }}
 startupProbe:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.livenessProbe }}
+{{- with .livenessProbe }}
 livenessProbe:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.readinessProbe }}
+{{- with .readinessProbe }}
 readinessProbe:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
 {{/*
-The worker must outlive SHUTDOWN_GRACE_SECONDS, or Kubernetes kills jobs that
-were still allowed to finish.
+Scheduling of one role's pods. Call with the role's values.
 */}}
-{{- define "orchestrator.workerTerminationGracePeriodSeconds" -}}
-{{- $grace := 60 }}
-{{- if hasKey .Values.env "SHUTDOWN_GRACE_SECONDS" }}
-{{- $grace = int .Values.env.SHUTDOWN_GRACE_SECONDS }}
+{{- define "orchestrator.podScheduling" -}}
+{{- with .priorityClassName }}
+priorityClassName: {{ . }}
 {{- end }}
-{{- $period := .Values.worker.terminationGracePeriodSeconds }}
-{{- if kindIs "invalid" $period }}
-{{- add $grace 30 }}
-{{- else if le (int $period) $grace }}
-{{- fail (printf "worker.terminationGracePeriodSeconds (%d) must exceed env.SHUTDOWN_GRACE_SECONDS (%d)" (int $period) $grace) }}
-{{- else }}
-{{- int $period }}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
 {{/*
-An emptyDir volume source from values; {} when none is given.
+A PodDisruptionBudget spec body. Call with the role's pdb values.
 */}}
-{{- define "orchestrator.emptyDir" -}}
-{{- if . }}
-emptyDir:
-  {{- toYaml . | nindent 2 }}
+{{- define "orchestrator.pdbSpec" -}}
+{{- if not (eq (toString .minAvailable) "") }}
+minAvailable: {{ .minAvailable }}
 {{- else }}
-emptyDir: {}
+maxUnavailable: {{ default 1 .maxUnavailable }}
 {{- end }}
+{{- end }}
+
+{{/*
+Label selector of every series of this release in PromQL: the namespace, and
+the Services the ServiceMonitor scrapes (the target's `service` label).
+*/}}
+{{- define "orchestrator.promSelector" -}}
+namespace="{{ .Release.Namespace }}", service=~"{{ include "orchestrator.fullname" . }}-(api|worker-metrics)"
 {{- end }}

@@ -1,0 +1,103 @@
+/** Renders that must fail, each with a message that names the problem. */
+import { renderError } from './support/helm';
+
+const SECRETS = { secrets: { SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-t' } };
+const BOT = { id: 'backend', signingSecret: '${S}', token: '${T}', workingDirectory: '/srv/repos/backend' };
+
+describe('the schema refuses', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a setting the chart makes itself', { env: { PORT: '8080' } }, /env.PORT/],
+    ['a secret among the plain settings', { env: { SLACK_BOT_TOKEN: 'xoxb-leak' } }, /env.SLACK_BOT_TOKEN/],
+    [
+      'SHUTDOWN_GRACE_SECONDS in env (it follows worker values)',
+      { env: { SHUTDOWN_GRACE_SECONDS: '60' } },
+      /SHUTDOWN_GRACE_SECONDS/,
+    ],
+    ['an unknown top-level value', { replicas: 3 }, /[Aa]dditional propert(y|ies) '?replicas/],
+    ['an unknown value of a role', { worker: { replica: 2 } }, /worker.*[Aa]dditional propert(y|ies) '?replica\b/],
+    ['a count that is not a number', { api: { replicaCount: 'two' } }, /api.replicaCount/],
+    [
+      'a quantity Kubernetes would refuse',
+      { worker: { resources: { limits: { memory: '4GB' } } } },
+      /worker.resources.limits.memory/,
+    ],
+    ['a malformed image digest', { image: { digest: 'latest' } }, /image.digest/],
+    [
+      'a bot id the app would refuse',
+      { bots: { bots: [{ ...BOT, id: 'Backend' }] }, workspaces: { backend: {} } },
+      /bots.bots.0.id/,
+    ],
+    ['a bot without its token', { bots: { bots: [{ id: 'backend', signingSecret: '${S}' }] } }, /token/],
+    ['a bots file without bots', { bots: { defaults: { timeoutSeconds: 60 } } }, /bots/],
+    ['an external Redis without a host', { redis: { enabled: false } }, /externalRedis/],
+    [
+      'KEDA and CPU autoscaling of the worker together',
+      { keda: { enabled: true }, worker: { autoscaling: { enabled: true } } },
+      /autoscaling/,
+    ],
+    [
+      'an ingress path that is not absolute',
+      { ingress: { enabled: true, hosts: [{ host: 'a.example.com', paths: [{ path: 'webhooks' }] }] } },
+      /path/,
+    ],
+    ['a failure ratio above 1', { metrics: { prometheusRule: { jobFailureRatio: 2 } } }, /jobFailureRatio/],
+    ['a label value Kubernetes would refuse', { commonLabels: { team: 'platform team' } }, /commonLabels/],
+    ['a workspace name that is no bot id', { workspaces: { Backend: { mountPath: '/srv' } } }, /Backend/],
+  ])('%s', (_case, values, message) => {
+    const error = renderError({ values: { ...SECRETS, ...values } });
+    expect(error).toMatch(/values don't meet the specifications of the schema/);
+    expect(error).toMatch(message);
+  });
+});
+
+describe('the templates refuse', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'a bot whose working directory is on no volume',
+      { bots: { bots: [BOT] } },
+      /workingDirectory "\/srv\/repos\/backend" of bot "backend" is on no volume; add workspaces.backend/,
+    ],
+    [
+      'a relative working directory (the bots file sits in a read-only ConfigMap)',
+      { bots: 'bots:\n  - id: backend\n    signingSecret: x\n    token: y\n    workingDirectory: repos/backend\n' },
+      /workingDirectory "repos\/backend" of bot "backend" must be absolute/,
+    ],
+    [
+      'a workspace for no bot and without a mount path',
+      { workspaces: { docs: { emptyDir: {} } } },
+      /workspaces.docs: no bot "docs".*set workspaces.docs.mountPath/,
+    ],
+    [
+      'a workspace with both an existing and a new claim',
+      { bots: { bots: [BOT] }, workspaces: { backend: { existingClaim: 'repos', persistence: { enabled: true } } } },
+      /workspaces.backend: give existingClaim or persistence.enabled, not both/,
+    ],
+    [
+      'a worker termination period that does not outlast its drain',
+      { worker: { shutdownGraceSeconds: 120, terminationGracePeriodSeconds: 100 } },
+      /worker.terminationGracePeriodSeconds \(100\) must exceed the worker's drain time.* = 120 s/,
+    ],
+    ['a bots file that is not YAML', { bots: 'bots: [\n' }, /bots: the bots file is not valid YAML/],
+    [
+      'a bot time limit that is no number',
+      { bots: 'bots:\n  - id: a\n    signingSecret: x\n    token: y\n    timeoutSeconds: ${T}\n' },
+      /timeoutSeconds of bot "a" must be a whole number of seconds/,
+    ],
+    [
+      'an enabled Ingress without hosts',
+      { ingress: { enabled: true, hosts: [] } },
+      /ingress.hosts: give at least one host/,
+    ],
+    [
+      'KEDA with a Redis URL it cannot read',
+      {
+        keda: { enabled: true },
+        redis: { enabled: false },
+        externalRedis: { existingSecret: 'r', existingSecretUrlKey: 'url' },
+      },
+      /KEDA reads Redis by host and password/,
+    ],
+  ])('%s', (_case, values, message) => {
+    expect(renderError({ values: { ...SECRETS, ...values } })).toMatch(message);
+  });
+});
