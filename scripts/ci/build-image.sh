@@ -7,6 +7,7 @@
 #     capabilities dropped and no-new-privileges, against their own Redis and
 #     the repository's fake Slack; both turn ready; `podman healthcheck run` passes;
 #   - a signed mention sent to the api is answered by the worker (with the fake CLI);
+#   - the chart's git clone init container clones a repository, once;
 #   - `podman stop -t 10` ends each container in well under 10 s, with exit code 0.
 # Every failed check stops the script with a non-zero exit.
 #
@@ -95,7 +96,6 @@ podman_run "${hardened[@]}" "$IMAGE" sh -c 'git --version && rg --version | head
   || die "git, rg or bash missing in the image"
 log "ok: $cli; git, rg and bash run as node with a read-only root"
 
-# ---- run both roles -----------------------------------------------------------
 work="$(mktemp -d)"
 pids=()
 containers=()
@@ -105,6 +105,48 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# ---- the chart's git clone init container, run in this image ------------------
+helm="$(bash scripts/ci/fetch-helm.sh v4)"
+mkdir -p "$work/origin" "$work/ws" "$work/helm"
+git -C "$work/origin" init -q -b main
+echo "smoke" >"$work/origin/README.md"
+git -C "$work/origin" add README.md
+git -C "$work/origin" -c user.name=ci -c user.email=ci@example.com commit -q -m smoke
+chown -R 1000:1000 "$work/origin" "$work/ws"
+cat >"$work/values.yaml" <<'VALUES'
+secrets: { S: s, T: t }
+bots:
+  bots:
+    - { id: smoke, signingSecret: "${S}", token: "${T}", workingDirectory: /srv/repos/smoke }
+workspaces:
+  smoke:
+    git: { repository: "file:///origin", ref: main }
+VALUES
+HELM_CACHE_HOME="$work/helm" HELM_CONFIG_HOME="$work/helm" HELM_DATA_HOME="$work/helm" \
+  "$helm" template rel helm/orchestrator --values "$work/values.yaml" \
+  --show-only templates/worker/deployment.yaml >"$work/worker.yaml"
+node -e '
+  const { parse } = require("yaml");
+  const fs = require("node:fs");
+  const pod = parse(fs.readFileSync(process.argv[1], "utf8")).spec.template.spec;
+  const init = pod.initContainers.find((c) => c.name === "clone-smoke");
+  fs.writeFileSync(process.argv[2], init.args[0]);
+  fs.writeFileSync(process.argv[3], init.env.map((e) => `${e.name}=${e.value}`).join("\n") + "\n");
+' "$work/worker.yaml" "$work/clone.sh" "$work/clone.env"
+clone() {
+  podman_run "${hardened[@]}" --user 1000:1000 --env-file "$work/clone.env" \
+    -v "$work/origin:/origin:ro" -v "$work/ws:/workspace" -v "$work/clone.sh:/clone.sh:ro" \
+    --entrypoint /bin/bash "$IMAGE" /clone.sh
+}
+clone >"$work/clone.log" 2>&1 || { cat "$work/clone.log"; die "the chart's clone init container failed"; }
+[ "$(cat "$work/ws/README.md" 2>/dev/null)" = smoke ] && [ -d "$work/ws/.git" ] \
+  || { cat "$work/clone.log"; die "the clone init container did not clone into the workspace"; }
+clone >"$work/clone.log" 2>&1 && grep -q "already cloned" "$work/clone.log" \
+  || { cat "$work/clone.log"; die "the clone init container did not leave an existing clone alone"; }
+log "ok: the chart's clone init container clones as node with a read-only root, and only once"
+
+# ---- run both roles -----------------------------------------------------------
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 redis_port="$(free_port)"
