@@ -47,6 +47,7 @@ const metricProviders = [
     help: 'Claude jobs running in this process, by bot',
     labelNames: ['bot'],
   }),
+  makeGaugeProvider({ name: METRIC.queueJobs, help: 'Jobs in the queue, by state', labelNames: ['state'] }),
   makeCounterProvider({
     name: METRIC.claudeCost,
     help: 'Estimated Claude spend in US dollars, by bot and model',

@@ -6,6 +6,7 @@ import { KEY_PREFIX } from '../redis/redis.constants';
 import { ClaudeJobProducer } from './claude-job.producer';
 import { CLAUDE_QUEUE } from './queue.constants';
 import { JobStopper } from './job-stopper';
+import { QueueDepthMetric } from './queue-depth.metric';
 import { ThreadOrderRepository } from './thread-order.repository';
 
 @Module({
@@ -19,7 +20,7 @@ import { ThreadOrderRepository } from './thread-order.repository';
     }),
     BullModule.registerQueue({ name: CLAUDE_QUEUE }),
   ],
-  providers: [ClaudeJobProducer, ThreadOrderRepository, JobStopper],
+  providers: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, QueueDepthMetric],
   exports: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, BullModule],
 })
 export class QueueModule {}

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { LogLevel, type Logger as SlackLogger, WebAPIRateLimitedError, WebClient } from '@slack/web-api';
+import {
+  LogLevel,
+  type Logger as SlackLogger,
+  type WebAPICallResult,
+  WebAPIRateLimitedError,
+  WebClient,
+} from '@slack/web-api';
 import { PinoLogger } from 'nestjs-pino';
 import type { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '../config/config.types';
@@ -22,13 +28,20 @@ export class SlackClientFactory {
     @InjectMetric(METRIC.slackApiDuration) private readonly durations: Histogram<'method'>,
   ) {
     this.logger.setContext(SlackClientFactory.name);
+    this.MeasuredClient = measuredClient(calls, durations);
   }
+
+  /**
+   * Every method goes through `apiCall`; the client binds its methods to it when it is built, so
+   * measuring takes a subclass rather than a wrapper.
+   */
+  private readonly MeasuredClient: typeof WebClient;
 
   forToken(token: string, kind: ClientKind = 'reliable'): WebClient {
     const key = `${kind}:${token}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new WebClient(token, {
+      client = new this.MeasuredClient(token, {
         slackApiUrl: this.config.slackApiUrl,
         // Slack's default keeps a failing call pending for half an hour; a reply that late helps nobody.
         retryConfig:
@@ -38,29 +51,9 @@ export class SlackClientFactory {
         rejectRateLimitedCalls: kind === 'fast',
         logger: this.slackLogger(),
       });
-      this.measure(client);
       this.clients.set(key, client);
     }
     return client;
-  }
-
-  /** Every method goes through `apiCall`, so wrapping it counts and times them all. */
-  private measure(client: WebClient): void {
-    const apiCall = client.apiCall.bind(client);
-    client.apiCall = async (method, options) => {
-      const stop = this.durations.startTimer({ method });
-      let outcome: SlackCallOutcome = 'ok';
-      try {
-        return await apiCall(method, options);
-      } catch (error) {
-        const rateLimited = error instanceof WebAPIRateLimitedError || slackErrorCode(error) === 'ratelimited';
-        outcome = rateLimited ? 'ratelimited' : 'error';
-        throw error;
-      } finally {
-        stop();
-        this.calls.inc({ method, outcome });
-      }
-    };
   }
 
   private slackLogger(): SlackLogger {
@@ -79,4 +72,23 @@ export class SlackClientFactory {
       setName: () => undefined,
     };
   }
+}
+
+function measuredClient(calls: Counter<'method' | 'outcome'>, durations: Histogram<'method'>): typeof WebClient {
+  return class MeasuredWebClient extends WebClient {
+    override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+      const stop = durations.startTimer({ method });
+      let outcome: SlackCallOutcome = 'ok';
+      try {
+        return await super.apiCall(method, options);
+      } catch (error) {
+        const rateLimited = error instanceof WebAPIRateLimitedError || slackErrorCode(error) === 'ratelimited';
+        outcome = rateLimited ? 'ratelimited' : 'error';
+        throw error;
+      } finally {
+        stop();
+        calls.inc({ method, outcome });
+      }
+    }
+  };
 }

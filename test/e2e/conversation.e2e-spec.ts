@@ -22,6 +22,7 @@ import {
   flushRedis,
   FRONTEND_CHANNEL,
   makeWorkspace,
+  metricValue,
   percentile,
   postSigned,
   processAlive,
@@ -345,20 +346,39 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
     });
   });
 
-  it('counts jobs by bot and outcome and times them', async () => {
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    expect(metrics).toMatch(/orchestrator_jobs_total\{bot="backend",outcome="succeeded",app="orchestrator"\} [1-9]/);
-    expect(metrics).toMatch(/orchestrator_jobs_total\{bot="backend",outcome="failed",app="orchestrator"\} [1-9]/);
-    expect(metrics).toMatch(/orchestrator_jobs_total\{bot="frontend",outcome="timed_out",app="orchestrator"\} [1-9]/);
-    const durations = metrics
-      .split('\n')
-      .find(
-        (line) =>
-          line.startsWith('orchestrator_job_duration_seconds_count') &&
-          line.includes('bot="backend"') &&
-          line.includes('outcome="succeeded"'),
-      );
-    expect(durations).toMatch(/ [1-9]\d*$/);
+  it('counts jobs, queue depth, Slack calls and HTTP requests', async () => {
+    // The last jobs may still be swapping reactions after their answers are posted.
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`${app.url}/metrics`)).text();
+        return metricValue(text, 'orchestrator_jobs_running', { bot: 'backend' }) === 0 ? text : undefined;
+      },
+      { message: 'no job running' },
+    );
+    const value = (name: string, labels: Record<string, string>) => metricValue(metrics, name, labels);
+    expect(value('orchestrator_jobs_total', { bot: 'backend', outcome: 'succeeded' })).toBeGreaterThan(0);
+    expect(value('orchestrator_jobs_total', { bot: 'backend', outcome: 'failed' })).toBeGreaterThan(0);
+    expect(value('orchestrator_jobs_total', { bot: 'frontend', outcome: 'timed_out' })).toBeGreaterThan(0);
+    expect(value('orchestrator_job_duration_seconds_count', { bot: 'backend', outcome: 'succeeded' })).toBeGreaterThan(
+      0,
+    );
+    expect(value('orchestrator_job_wait_seconds_count', { bot: 'backend' })).toBeGreaterThan(0);
+    expect(value('orchestrator_jobs_running', { bot: 'backend' })).toBe(0);
+    expect(value('orchestrator_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
+    expect(value('orchestrator_queue_jobs', { state: 'active' })).toBe(0);
+    expect(value('orchestrator_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBeGreaterThan(
+      0,
+    );
+    expect(value('orchestrator_slack_api_duration_seconds_count', { method: 'chat.update' })).toBeGreaterThan(0);
+    expect(value('orchestrator_build_info', { version: '0.1.0', node: process.versions.node })).toBe(1);
+    expect(
+      value('http_request_duration_seconds_count', { method: 'POST', route: '/webhooks/slack', status_code: '200' }),
+    ).toBeGreaterThan(0);
+    expect(value('orchestrator_webhook_duration_seconds_count', { bot: 'backend', status: '200' })).toBeGreaterThan(0);
+    expect(
+      value('orchestrator_slack_events_total', { bot: 'backend', type: 'message', outcome: 'ignored_bot' }),
+    ).toBeGreaterThan(0);
+    expect(value('orchestrator_claude_turns_count', { bot: 'backend' })).toBeGreaterThan(0);
   });
 
   it('keeps every secret out of the logs, and prompts too unless LOG_PROMPTS is on', () => {
