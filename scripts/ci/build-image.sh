@@ -195,8 +195,11 @@ for target in "api:$api_port" "worker:$worker_port"; do
   role="${target%%:*}" port="${target##*:}"
   wait_for "http://127.0.0.1:$port/health/live" 200 60 || { show_logs; die "$role: /health/live is not 200 within 60 s"; }
   wait_for "http://127.0.0.1:$port/health/ready" 200 60 || { show_logs; die "$role: /health/ready is not 200 within 60 s"; }
-  curl -fsS "http://127.0.0.1:$port/health" | grep -q "\"role\":\"$role\"" || die "$role: /health does not say role $role"
-  curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^# HELP ' || die "$role: /metrics is not a Prometheus exposition"
+  # Whole answers first: `curl | grep -q` fails under pipefail when grep stops reading early.
+  health="$(curl -fsS "http://127.0.0.1:$port/health")" || die "$role: /health failed"
+  [[ "$health" == *"\"role\":\"$role\""* ]] || die "$role: /health does not say role $role: $health"
+  metrics="$(curl -fsS "http://127.0.0.1:$port/metrics")" || die "$role: /metrics failed"
+  grep -q '^# HELP ' <<<"$metrics" || die "$role: /metrics is not a Prometheus exposition"
   podman healthcheck run "orchestrator-smoke-$role-$$" >/dev/null || { show_logs; die "$role: podman healthcheck run failed"; }
   log "ok: $role starts read-only with no capabilities, is live and ready, health check passes"
 done
@@ -205,7 +208,7 @@ SLACK_SIGNING_SECRET=smoke-signing-secret PORT="$api_port" node scripts/send-men
   || { cat "$work/mention.log"; die "the signed mention was refused"; }
 grep -q '^HTTP 200' "$work/mention.log" || { cat "$work/mention.log"; die "the api did not answer the mention with 200"; }
 deadline=$((SECONDS + 60))
-until curl -fsS "http://127.0.0.1:$worker_port/metrics" | grep -q '^orchestrator_jobs_total{.*outcome="succeeded".*} [1-9]'; do
+until grep -q '^orchestrator_jobs_total{.*outcome="succeeded".*} [1-9]' <<<"$(curl -fsS "http://127.0.0.1:$worker_port/metrics" || true)"; do
   [ $SECONDS -lt $deadline ] || { show_logs; die "the worker did not finish the mention's job within 60 s"; }
   sleep 0.5
 done
