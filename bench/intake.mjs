@@ -3,6 +3,7 @@
 //   (b) minimal   node:http doing our work in two Redis round trips the limit for this work
 //   (c) bolt      Slack Bolt, HTTP receiver, processBeforeResponse  what a user would pick instead
 //   (d) orch      the orchestrator, PROCESS_ROLE=api, production logging
+//   (e) nest      NestJS + Express doing (b)'s work, no logs      the floor of the orchestrator's stack
 // (and any --variant builds of the orchestrator, for an A/B of a patch). Closed loop (autocannon,
 // 50 connections) for throughput, open loop at a fixed rate for latency; servers on one core, this
 // client on the other; rounds alternate the servers (a b c d a b c d ...), figures are medians.
@@ -44,6 +45,7 @@ function subjects(variants) {
     { key: 'b', label: '(b) minimal node:http', script: script('minimal-intake.mjs'), path: '/' },
     { key: 'c', label: '(c) Slack Bolt', script: script('bolt-intake.mjs'), path: '/slack/events' },
     { key: 'd', label: '(d) orchestrator api', main: undefined, path: '/webhooks/slack' },
+    { key: 'e', label: '(e) NestJS floor', script: script('nest-floor.mjs'), path: '/webhooks/slack' },
     ...variants.map(({ name, main, env }) => ({
       key: name,
       label: `(${name}) orchestrator ${[main, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(' ')}`,
@@ -69,7 +71,7 @@ function makeRequest(runId) {
 async function startSubject(subject, dir, slackUrl) {
   const port = await freePort();
   const env = serviceEnv({ dir, port, slackUrl, redisUrl: REDIS_URL, role: 'api', extra: subject.env ?? {} });
-  if (subject.key === 'a' || subject.key === 'b' || subject.key === 'c') {
+  if (subject.script) {
     const proc = startProcess({
       script: subject.script,
       env: { ...env, BENCH_BOT_USER_ID: BOT.userId },
@@ -77,8 +79,12 @@ async function startSubject(subject, dir, slackUrl) {
       logFile: join(dir, 'logs', `${subject.key}.log`),
     });
     await waitFor(
-      () => fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) }).then(() => true, () => false),
-      { timeoutMs: 20_000, message: `${subject.label} to listen` },
+      () =>
+        fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) }).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 30_000, message: `${subject.label} to listen` },
     );
     return { ...proc, url: `http://127.0.0.1:${port}${subject.path}` };
   }
@@ -149,9 +155,7 @@ async function jobCount(redis) {
 }
 
 export async function runIntake({ smoke = false, rounds = smoke ? 1 : 3, variants = [], only } = {}) {
-  const timing = smoke
-    ? { warmup: 1, closed: 2, open: 2, rate: 500 }
-    : { warmup: 3, closed: 10, open: 10, rate: 500 };
+  const timing = smoke ? { warmup: 1, closed: 2, open: 2, rate: 500 } : { warmup: 3, closed: 10, open: 10, rate: 500 };
   const slack = await startFakeSlack();
   const redis = await redisClient(DB);
   const dir = scratch('orch-intake-');
@@ -188,7 +192,17 @@ function summarize(list, results) {
   const ratio = (top, bottom, field) =>
     median(results[top].map((result, i) => result[field] / (results[bottom]?.[i]?.[field] ?? NaN)));
   const rows = [
-    ['server', 'req/s', 'closed p50', 'closed p99', '500/s p50', '500/s p99', 'CPU ms/req', 'Redis CPU ms/req', 'RSS MB'],
+    [
+      'server',
+      'req/s',
+      'closed p50',
+      'closed p99',
+      '500/s p50',
+      '500/s p99',
+      'CPU ms/req',
+      'Redis CPU ms/req',
+      'RSS MB',
+    ],
     ...list.map((subject) => [
       subject.label,
       fmt(med(subject.key, 'reqPerSec'), 0),
@@ -203,11 +217,12 @@ function summarize(list, results) {
   ];
   console.log(`\nintake, medians:\n${table(rows)}`);
   const ratios = {};
-  for (const top of list.filter((s) => s.key === 'd' || !['a', 'b', 'c'].includes(s.key)).map((s) => s.key)) {
+  for (const top of list.filter((s) => !['a', 'b', 'c'].includes(s.key)).map((s) => s.key)) {
     for (const bottom of ['a', 'b', 'c'].filter((key) => results[key])) {
       ratios[`${top}/${bottom}`] = ratio(top, bottom, 'reqPerSec');
     }
     if (top !== 'd' && results.d) ratios[`${top}/d`] = ratio(top, 'd', 'reqPerSec');
+    if (top !== 'e' && results.e) ratios[`${top}/e`] = ratio(top, 'e', 'reqPerSec');
   }
   console.log(
     `ratios of req/s (median of per-round ratios): ${Object.entries(ratios)
@@ -221,5 +236,11 @@ function summarize(list, results) {
         `d p99 at 500 req/s ${fmt(d.p99, 2)} ms (<= 20)`,
     );
   }
-  return { results, ratios, medians: Object.fromEntries(list.map((s) => [s.key, Object.fromEntries(Object.keys(results[s.key][0] ?? {}).map((f) => [f, med(s.key, f)]))])) };
+  return {
+    results,
+    ratios,
+    medians: Object.fromEntries(
+      list.map((s) => [s.key, Object.fromEntries(Object.keys(results[s.key][0] ?? {}).map((f) => [f, med(s.key, f)]))]),
+    ),
+  };
 }

@@ -1,0 +1,65 @@
+// (e) The floor of the orchestrator's own stack: NestJS 12 on Express, the body read raw once, a
+// controller that checks the signature, routes the mention and does the Redis work in two round trips
+// (intake-work.mjs), no logging, no metrics. What d could reach on this framework with every
+// avoidable cost removed; d/e says how much of d is ours, e/b how much is the framework's.
+import 'reflect-metadata';
+import { Controller, HttpCode, Module, Post, Req, Res } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import express from 'express';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { connect, fewestRoundTrips, limitFromEnv, messageOf } from './intake-work.mjs';
+
+const secret = process.env.SLACK_SIGNING_SECRET;
+const botUserId = process.env.BENCH_BOT_USER_ID;
+const backend = connect(process.env.REDIS_URL);
+const limit = limitFromEnv();
+
+function valid(headers, body) {
+  const timestamp = headers['x-slack-request-timestamp'];
+  const signature = headers['x-slack-signature'];
+  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d+$/.test(timestamp)) return false;
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const expected = Buffer.from(
+    `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
+  );
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+class Webhooks {
+  async receive(req, res) {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!valid(req.headers, body)) return res.status(401).json({ statusCode: 401 });
+    let envelope;
+    try {
+      envelope = JSON.parse(body.toString('utf8'));
+    } catch {
+      return res.status(400).json({ statusCode: 400 });
+    }
+    const message = envelope?.type === 'event_callback' ? messageOf(envelope, botUserId) : undefined;
+    try {
+      if (message) await fewestRoundTrips(backend, 'bench', message, limit);
+    } catch {
+      return res.status(503).json({ statusCode: 503 });
+    }
+    return res.json({ ok: true });
+  }
+}
+// Decorators applied by hand: this file is plain JavaScript.
+Controller('webhooks/slack')(Webhooks);
+const method = Object.getOwnPropertyDescriptor(Webhooks.prototype, 'receive');
+Req()(Webhooks.prototype, 'receive', 0);
+Res()(Webhooks.prototype, 'receive', 1);
+HttpCode(200)(Webhooks.prototype, 'receive', method);
+Post()(Webhooks.prototype, 'receive', method);
+
+class AppModule {}
+Module({ controllers: [Webhooks] })(AppModule);
+
+const app = await NestFactory.create(AppModule, { bodyParser: false, logger: false });
+app.use('/webhooks', express.raw({ type: () => true, limit: 1024 * 1024 }));
+await app.listen(Number(process.env.PORT), '127.0.0.1');
+process.on(
+  'SIGTERM',
+  () => void Promise.allSettled([app.close(), backend.queue.close(), backend.redis.quit()]).then(() => process.exit(0)),
+);
