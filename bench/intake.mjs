@@ -155,7 +155,7 @@ async function jobCount(redis) {
 }
 
 export async function runIntake({ smoke = false, rounds = smoke ? 1 : 3, variants = [], only } = {}) {
-  const timing = smoke ? { warmup: 1, closed: 2, open: 2, rate: 500 } : { warmup: 3, closed: 10, open: 10, rate: 500 };
+  const timing = smoke ? { warmup: 1, closed: 1, open: 1, rate: 500 } : { warmup: 3, closed: 10, open: 10, rate: 500 };
   const slack = await startFakeSlack();
   const redis = await redisClient(DB);
   const dir = scratch('orch-intake-');

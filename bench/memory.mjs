@@ -117,7 +117,7 @@ async function flood(kind, megabytes, dir, slack) {
 export async function runMemory({ smoke = false, rounds = smoke ? 1 : 3 } = {}) {
   const slack = await startFakeSlack();
   const dir = scratch('orch-memory-');
-  const megabytes = smoke ? 50 : 200;
+  const megabytes = smoke ? 20 : 200;
   const kinds = smoke ? ['text'] : ['text', 'tools', 'oneline'];
   console.log(
     `\nmemory: ${rounds} round(s); idle RSS, then ${megabytes} MB floods (${kinds.join(', ')}); logs in ${dir}/logs`,

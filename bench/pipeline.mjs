@@ -199,7 +199,7 @@ async function measure(kind, dir, slack, tracker, timing) {
 }
 
 export async function runPipeline({ smoke = false, rounds = smoke ? 1 : 3 } = {}) {
-  const timing = smoke ? { rate: 50, steadySeconds: 3, burst: 150 } : { rate: 50, steadySeconds: 20, burst: 1000 };
+  const timing = smoke ? { rate: 50, steadySeconds: 2, burst: 100 } : { rate: 50, steadySeconds: 20, burst: 1000 };
   const tracker = new Tracker();
   const slack = await startFakeSlack({ onCall: (call) => tracker.onCall(call) });
   const dir = scratch('orch-pipeline-');

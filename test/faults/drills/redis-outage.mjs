@@ -3,6 +3,8 @@
 // job); after Redis returns, readiness recovers without a restart, and every mention re-sent (as
 // Slack retries) is answered exactly once.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INSTANT_CLAUDE, freePort, percentile, processAlive, sleep, waitFor } from '../../../bench/lib/harness.mjs';
 import { describeViews, newMention, send, show, startStack, summarizeViews, threadViews } from '../support.mjs';
@@ -57,14 +59,11 @@ export default {
       return;
     }
     const redisPort = await freePort();
-    const stack0 = { dir: undefined };
+    const redisDir = mkdtempSync(join(tmpdir(), 'orch-redis-'));
     let redis;
     let stack;
     try {
-      const { mkdtempSync } = await import('node:fs');
-      const { tmpdir } = await import('node:os');
-      stack0.dir = mkdtempSync(join(tmpdir(), 'orch-redis-'));
-      redis = await startRedis(redisPort, stack0.dir);
+      redis = await startRedis(redisPort, redisDir);
       stack = await startStack({
         db: 0,
         redisPort,
@@ -85,8 +84,9 @@ export default {
           const mention = newMention({ tag: 'r' });
           mentions.push(mention);
           const sentIn = phase;
+          const sentAt = Date.now();
           pending.push(
-            send(url, mention.envelope, {}).then((result) => results.push({ mention, result, phase: sentIn })),
+            send(url, mention.envelope, {}).then((result) => results.push({ mention, result, phase: sentIn, sentAt })),
           );
         }
         await Promise.all(pending);
@@ -106,7 +106,7 @@ export default {
         if (status === 200) readyDuring += 1;
       }
       phase = 'recovering';
-      redis = await startRedis(redisPort, stack0.dir);
+      redis = await startRedis(redisPort, redisDir);
       const backAt = Date.now();
       say('Redis is back');
       const readyAfter = await waitFor(
