@@ -33,6 +33,16 @@ async function bootstrap(): Promise<void> {
     logger.error(error.message);
     void app.close().finally(() => process.exit(1));
   });
+  // A shutdown that hangs (Redis gone, a library stuck) must not outlive the orchestrator's grace period.
+  const hardStopMs = (options.config.shutdownGraceSeconds + 15) * 1000;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        logger.error(`shutdown took longer than ${hardStopMs} ms; exiting`);
+        process.exit(1);
+      }, hardStopMs).unref();
+    });
+  }
   await app.listen(options.config.port);
   logger.log(`orchestrator ${options.config.version} listening on ${options.config.port} as ${options.config.role}`);
 }

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { register } from 'prom-client';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppModule } from '../src/app.module';
+import { settlesWithin } from '../src/common/timeouts';
 import { loadBots } from '../src/bots/load-bots';
 import { loadConfig } from '../src/config/load-config';
 import { computeSlackSignature } from '../src/webhooks/slack-signature';
@@ -172,7 +175,9 @@ export async function startApp(env: Record<string, string>): Promise<TestApp> {
   app.useLogger(app.get(Logger));
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
-  return { app, url: url.replace('[::1]', '127.0.0.1'), logs, close: () => app.close() };
+  // An app whose Redis never answered cannot close its queue connection cleanly; do not wait for ever.
+  const close = () => settlesWithin(app.close(), 10_000).then(() => undefined);
+  return { app, url: url.replace('[::1]', '127.0.0.1'), logs, close };
 }
 
 export async function startFakeSlack(): Promise<FakeSlackServer> {
@@ -221,7 +226,7 @@ export async function postSigned(url: string, body: unknown, init: SignedRequest
 export async function waitFor<T>(
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   {
-    timeoutMs = 15_000,
+    timeoutMs = 30_000,
     intervalMs = 50,
     message = 'condition',
   }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
@@ -286,4 +291,14 @@ export function metricValue(exposition: string, name: string, labels: Record<str
     .split('\n')
     .find((candidate) => candidate.startsWith(`${name}{`) && wanted.every((label) => candidate.includes(label)));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** A port nothing listens on right now, for a service process a test starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

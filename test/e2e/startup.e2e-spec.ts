@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { FakeSlackServer } from '../fakes/fake-slack-server';
-import { appEnvironment, BOTS, flushRedis, makeWorkspace, waitFor } from '../utils';
+import { appEnvironment, BOTS, flushRedis, freePort, makeWorkspace, waitFor } from '../utils';
 
 const DB = 3;
 const MAIN = resolve(__dirname, '../../dist/main.js');
@@ -30,15 +29,6 @@ function startProcess(env: Record<string, string>): { child: ChildProcess; exit:
     ms: Date.now() - started,
   }));
   return { child, exit };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 describe('starting and stopping the service', () => {

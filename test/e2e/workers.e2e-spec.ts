@@ -10,6 +10,7 @@ import {
   BOTS,
   cliRecords,
   flushRedis,
+  freePort,
   makeWorkspace,
   postSigned,
   startApp,
@@ -34,7 +35,6 @@ describe('workers that stop, hand back and die', () => {
   let slack: FakeSlackServer;
   let api: TestApp;
   let workspace: Workspace;
-  let nextPort = 39_100 + Math.floor(Math.random() * 500);
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describe('workers that stop, hand back and die', () => {
   });
 
   async function startWorker(dataDir: string, extra: Record<string, string> = {}): Promise<WorkerProcess> {
-    const port = nextPort++;
+    const port = await freePort();
     const env = {
       ...appEnvironment(workspace, slack, DB),
       PROCESS_ROLE: 'worker',
@@ -72,7 +72,7 @@ describe('workers that stop, hand back and die', () => {
           (response) => response.ok,
           () => false,
         ),
-      { message: `worker on ${port} to be ready` },
+      { timeoutMs: 60_000, message: `worker on ${port} to be ready` },
     );
     return worker;
   }
