@@ -9,8 +9,8 @@ import {
   ownReply,
   threadReply,
 } from '../factories';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
 import type { FakeSlackServer, StoredMessage } from '../fakes/fake-slack-server';
 import {
@@ -355,6 +355,9 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
       },
       { message: 'no job running' },
     );
+    // CI lints this exposition with promtool once the suite has produced its traffic.
+    mkdirSync(resolve(__dirname, '../../test-results'), { recursive: true });
+    writeFileSync(resolve(__dirname, '../../test-results/metrics.prom'), metrics);
     const value = (name: string, labels: Record<string, string>) => metricValue(metrics, name, labels);
     expect(value('orchestrator_jobs_total', { bot: 'backend', outcome: 'succeeded' })).toBeGreaterThan(0);
     expect(value('orchestrator_jobs_total', { bot: 'backend', outcome: 'failed' })).toBeGreaterThan(0);
