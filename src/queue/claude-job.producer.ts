@@ -54,10 +54,6 @@ export class ClaudeJobProducer implements OnModuleInit {
       throw new EnqueueError(`could not enqueue the job for message ${data.messageTs}`, { cause: error });
     }
   }
-
-  async depth(): Promise<number> {
-    return this.queue.count();
-  }
 }
 
 export function messageJobId(data: Pick<RunClaudeJobData, 'botId' | 'teamId' | 'channel' | 'messageTs'>): string {

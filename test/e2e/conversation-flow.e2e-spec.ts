@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { envelope, IDS, mention, threadReply } from '../factories';
-import type { FakeSlackServer, StoredMessage } from '../fakes/fake-slack-server';
+import { contentOf, PROGRESS, ThreadReader } from '../conversation';
+import type { FakeSlackServer } from '../fakes/fake-slack-server';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
 import {
   appEnvironment,
@@ -19,17 +20,18 @@ import {
 } from '../utils';
 
 const DB = 7;
-const PROGRESS = /^:hourglass_flowing_sand:/;
 
 describe('conversations: progress, long answers, stop, cost and budget', () => {
   let slack: FakeSlackServer;
   let app: TestApp;
   let workspace: Workspace;
+  let threads: ThreadReader;
 
   beforeAll(async () => {
     await flushRedis(DB);
     slack = await startFakeSlack();
     workspace = makeWorkspace({ frontendExtra: '    budgetUsdPerDay: 0.02' });
+    threads = new ThreadReader(slack, workspace);
     app = await startApp(appEnvironment(workspace, slack, DB, { RATE_LIMIT_MAX_REQUESTS: '100' }));
     await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, { message: 'readiness' });
   });
@@ -44,20 +46,10 @@ describe('conversations: progress, long answers, stop, cost and budget', () => {
     const response = await postSigned(`${app.url}/webhooks/slack`, body, { secret: BOTS[bot].signingSecret });
     expect(response.status).toBe(200);
   };
-  const contentOf = (message: StoredMessage): string => message.markdown_text ?? message.text ?? '';
-  const repliesIn = (channel: string, threadTs: string) =>
-    slack.messages(channel).filter((message) => message.thread_ts === threadTs);
+  const repliesIn = (channel: string, threadTs: string) => threads.repliesIn(channel, threadTs);
   const finishedReplies = (channel: string, threadTs: string, count = 1) =>
-    waitFor(
-      () => {
-        const replies = repliesIn(channel, threadTs);
-        return replies.length >= count && replies.every((reply) => !PROGRESS.test(contentOf(reply)))
-          ? replies
-          : undefined;
-      },
-      { timeoutMs: 30_000, message: `${count} finished replies in ${threadTs}` },
-    );
-  const runsFor = (text: string) => cliRecords(workspace).filter((record) => (record.stdin ?? '').includes(text));
+    threads.finishedReplies(channel, threadTs, count);
+  const runsFor = (text: string) => threads.runsFor(text);
   const updatesOf = (ts: string) =>
     slack.calls('chat.update').filter((call) => call.args.ts === ts && call.status === 200);
   const fencesBalanced = (text: string) => (text.match(/^\s*```/gm) ?? []).length % 2 === 0;

@@ -12,7 +12,8 @@ import {
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
-import type { FakeSlackServer, StoredMessage } from '../fakes/fake-slack-server';
+import { contentOf, ThreadReader } from '../conversation';
+import type { FakeSlackServer } from '../fakes/fake-slack-server';
 import {
   ANTHROPIC_TEST_KEY,
   appEnvironment,
@@ -40,11 +41,13 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
   let slack: FakeSlackServer;
   let app: TestApp;
   let workspace: Workspace;
+  let threads: ThreadReader;
 
   beforeAll(async () => {
     await flushRedis(DB);
     slack = await startFakeSlack();
     workspace = makeWorkspace({ frontendTimeoutSeconds: 2 });
+    threads = new ThreadReader(slack, workspace);
     app = await startApp(appEnvironment(workspace, slack, DB, { RATE_LIMIT_MAX_REQUESTS: '3' }));
     await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, { message: 'readiness' });
   });
@@ -69,23 +72,9 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
     return body;
   };
 
-  const repliesIn = (channel: string, threadTs: string): StoredMessage[] =>
-    slack.messages(channel).filter((message) => message.thread_ts === threadTs);
-
-  /** Waits for `count` finished replies: progress messages count once they have become answers. */
-  const answerIn = (channel: string, threadTs: string, count = 1): Promise<StoredMessage[]> =>
-    waitFor(
-      () => {
-        const replies = repliesIn(channel, threadTs);
-        const finished = replies.every((reply) => !contentOf(reply).startsWith(':hourglass_flowing_sand:'));
-        return replies.length >= count && finished ? replies : undefined;
-      },
-      { message: `${count} repl${count === 1 ? 'y' : 'ies'} in thread ${threadTs}` },
-    );
-
-  const contentOf = (message: StoredMessage): string => message.markdown_text ?? message.text ?? '';
-
-  const runsFor = (text: string) => cliRecords(workspace).filter((record) => (record.stdin ?? '').includes(text));
+  const repliesIn = (channel: string, threadTs: string) => threads.repliesIn(channel, threadTs);
+  const answerIn = (channel: string, threadTs: string, count = 1) => threads.finishedReplies(channel, threadTs, count);
+  const runsFor = (text: string) => threads.runsFor(text);
 
   it('answers a mention in its thread, with the bot token, 👀 while working and ✅ when done', async () => {
     const event = mention('what does the health route return?');

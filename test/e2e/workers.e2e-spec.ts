@@ -4,7 +4,8 @@ import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
 import { envelope, IDS, mention } from '../factories';
-import type { FakeSlackServer, StoredMessage } from '../fakes/fake-slack-server';
+import { contentOf, isProgress, ThreadReader } from '../conversation';
+import type { FakeSlackServer } from '../fakes/fake-slack-server';
 import {
   appEnvironment,
   BOTS,
@@ -22,7 +23,6 @@ import {
 
 const DB = 8;
 const MAIN = resolve(__dirname, '../../dist/main.js');
-const PROGRESS = /^:hourglass_flowing_sand:/;
 
 interface WorkerProcess {
   readonly child: ChildProcess;
@@ -83,18 +83,11 @@ describe('workers that stop, hand back and die', () => {
     });
     expect(response.status).toBe(200);
   };
-  const contentOf = (message: StoredMessage): string => message.markdown_text ?? message.text ?? '';
-  const repliesIn = (threadTs: string) =>
-    slack.messages(IDS.channel).filter((message) => message.thread_ts === threadTs);
-  const finishedReply = (threadTs: string, timeoutMs = 30_000) =>
-    waitFor(
-      () => {
-        const replies = repliesIn(threadTs);
-        return replies.length > 0 && replies.every((reply) => !PROGRESS.test(contentOf(reply))) ? replies : undefined;
-      },
-      { timeoutMs, message: `a finished reply in ${threadTs}` },
-    );
-  const runsFor = (text: string) => cliRecords(workspace).filter((record) => (record.stdin ?? '').includes(text));
+  const repliesIn = (threadTs: string) => threads().repliesIn(IDS.channel, threadTs);
+  const finishedReply = (threadTs: string, timeoutMs?: number) =>
+    threads().finishedReplies(IDS.channel, threadTs, 1, timeoutMs);
+  const runsFor = (text: string) => threads().runsFor(text);
+  const threads = () => new ThreadReader(slack, workspace);
 
   it('lets a running job finish within the grace period, then exits 0 on SIGTERM', async () => {
     const worker = await startWorker('data-a');
@@ -152,7 +145,7 @@ describe('workers that stop, hand back and die', () => {
     const replies = await waitFor(
       () => {
         const all = repliesIn(parent.ts!);
-        return all.length === 2 && !PROGRESS.test(contentOf(all[1])) ? all : undefined;
+        return all.length === 2 && !isProgress(all[1]) ? all : undefined;
       },
       { timeoutMs: 30_000, message: 'the follow-up answer' },
     );
