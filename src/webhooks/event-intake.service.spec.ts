@@ -10,9 +10,8 @@ import { EnqueueError } from '../queue/queue.errors';
 import type { RunClaudeJobData } from '../queue/queue.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { SlackService } from '../slack/slack.service';
-import { DedupeRepository } from './dedupe.repository';
+import { AdmissionRepository } from './admission.repository';
 import { EventIntake } from './event-intake.service';
-import { RateLimitRepository } from './rate-limit.repository';
 import { ThreadRepository } from './thread.repository';
 import { EventNotKeptError } from './webhooks.errors';
 
@@ -49,8 +48,7 @@ describe('EventIntake against a real Redis', () => {
     const module = await Test.createTestingModule({
       providers: [
         EventIntake,
-        DedupeRepository,
-        RateLimitRepository,
+        AdmissionRepository,
         ThreadRepository,
         { provide: REDIS_CLIENT, useValue: redis },
         {
@@ -68,6 +66,7 @@ describe('EventIntake against a real Redis', () => {
         { provide: PinoLogger, useValue: quietLogger },
       ],
     }).compile();
+    await module.init();
     intake = module.get(EventIntake);
   });
 

@@ -6,9 +6,8 @@ import { ClaudeJobProducer } from '../queue/claude-job.producer';
 import { JobStopper } from '../queue/job-stopper';
 import { RATE_LIMITED_LINE, stoppedLine } from '../slack/reply-lines';
 import { SlackService, type ThreadRef } from '../slack/slack.service';
-import { DedupeRepository, type DeliveryIds } from './dedupe.repository';
+import { AdmissionRepository, type DeliveryIds } from './admission.repository';
 import type { StopTarget, UserMessage } from './event-router';
-import { RateLimitRepository } from './rate-limit.repository';
 import { ThreadRepository } from './thread.repository';
 import { EventNotKeptError } from './webhooks.errors';
 
@@ -20,8 +19,7 @@ import { EventNotKeptError } from './webhooks.errors';
 @Injectable()
 export class EventIntake {
   constructor(
-    private readonly dedupe: DedupeRepository,
-    private readonly rateLimit: RateLimitRepository,
+    private readonly admission: AdmissionRepository,
     private readonly threads: ThreadRepository,
     private readonly producer: ClaudeJobProducer,
     private readonly stopper: JobStopper,
@@ -42,12 +40,12 @@ export class EventIntake {
         teamId: message.teamId,
         channel: message.channel,
         ts: message.ts,
+        user: message.user,
       };
-      if (!(await this.dedupe.claim(ids))) return 'duplicate';
-      const verdict = await this.rateLimit.hit(bot.id, message.user);
-      if (!verdict.allowed) {
-        await this.dedupe.confirm(ids);
-        if (verdict.notify) this.noticeRateLimit(bot, message);
+      const admission = await this.admission.admit(ids);
+      if (admission === 'duplicate') return 'duplicate';
+      if (admission !== 'admitted') {
+        if (admission === 'rate_limited_first') this.noticeRateLimit(bot, message);
         return 'rate_limited';
       }
       await this.enqueue(bot, eventId, message, ids);
@@ -102,11 +100,10 @@ export class EventIntake {
         eventId,
         ...(message.files.length > 0 ? { files: message.files } : {}),
       });
-      await this.threads.markActive(bot.id, message.channel, message.threadTs);
-      await this.dedupe.confirm(ids);
-      this.logger.info({ bot: bot.id, eventId, jobId }, 'job queued');
+      await this.admission.keep(ids, message.threadTs);
+      this.logger.debug({ bot: bot.id, eventId, jobId }, 'job queued');
     } catch (error) {
-      await this.dedupe.release(ids).catch((releaseError: unknown) => {
+      await this.admission.release(ids).catch((releaseError: unknown) => {
         this.logger.warn({ err: releaseError, bot: bot.id, eventId }, 'could not release the dedupe claim');
       });
       throw error;
