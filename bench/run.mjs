@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { runIntake } from './intake.mjs';
 import { runMemory } from './memory.mjs';
 import { runPipeline } from './pipeline.mjs';
-import { machineLine, pinSelf } from './lib/harness.mjs';
+import { machineLine, pinSelf, runAlone } from './lib/harness.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +38,7 @@ const variants = values.variant.map((spec) => {
   return { name, main: main || undefined, env };
 });
 
+await runAlone('bench');
 // The client side keeps to core 0; the servers under test get core 1.
 pinSelf(0);
 const started = Date.now();

@@ -3,7 +3,7 @@
 // Loopback only; every wait is bounded.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -338,6 +338,42 @@ export function processAlive(pid) {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+// --- one run at a time ---------------------------------------------------------------------------
+
+const LOCK_FILE = join(tmpdir(), 'orchestrator-bench-drills.lock');
+
+/**
+ * Benchmarks and drills share Redis databases 10 to 15 and empty them, and they measure time: two runs
+ * at once on one machine (a CI run beside a developer's) would spoil each other. The second waits for
+ * the first (a lock file naming the holder's pid; a dead holder's lock is taken over), at most `waitMs`.
+ */
+export async function runAlone(what, waitMs = 20 * 60_000) {
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(LOCK_FILE, 'wx');
+      writeFileSync(fd, `${process.pid} ${what}\n`);
+      closeSync(fd);
+      process.once('exit', () => {
+        if (readFileSync(LOCK_FILE, 'utf8').startsWith(`${process.pid} `)) rmSync(LOCK_FILE, { force: true });
+      });
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const [holder, ...rest] = (existsSync(LOCK_FILE) ? readFileSync(LOCK_FILE, 'utf8') : '').trim().split(' ');
+    if (!processAlive(Number(holder))) {
+      rmSync(LOCK_FILE, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another run (pid ${holder}: ${rest.join(' ')}) holds ${LOCK_FILE}`);
+    if (!told) console.log(`${what}: waiting for another run (pid ${holder}: ${rest.join(' ')}) to finish`);
+    told = true;
+    await sleep(1_000);
   }
 }
 

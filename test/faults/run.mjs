@@ -8,7 +8,7 @@
 // Needs a build (`npm run build`), Redis on 127.0.0.1:6379 (databases 13 to 15 are used and emptied)
 // and, for the Redis outage, `redis-server` on PATH (the drill stops a private one, never the shared one).
 import { parseArgs } from 'node:util';
-import { machineLine } from '../../bench/lib/harness.mjs';
+import { machineLine, runAlone } from '../../bench/lib/harness.mjs';
 import cliMisbehaviour from './drills/cli-misbehaviour.mjs';
 import duplicateStorm from './drills/duplicate-storm.mjs';
 import fuzz from './drills/fuzz.mjs';
@@ -32,6 +32,7 @@ const selected = DRILLS.filter((drill) =>
 );
 const options = { ci: values.ci, fuzzCount: Number(values['fuzz-count'] ?? (values.ci ? 5000 : 50000)) };
 
+await runAlone('drills');
 console.log(`drills: ${new Date().toISOString()}; ${machineLine()}; ${selected.map((d) => d.name).join(', ')}`);
 let passed = 0;
 let failed = 0;

@@ -133,6 +133,15 @@ export default {
       const firstOk = Math.min(
         ...results.filter((r) => r.sentAt >= backAt && r.result.status === 200).map((r) => r.sentAt),
       );
+      const lateRefusals = results.filter((r) => r.sentAt >= backAt && r.result.status !== 200);
+      const lastRefusal = Math.max(...lateRefusals.map((r) => r.sentAt));
+      say(
+        `after Redis returned: ${lateRefusals.length} more webhooks refused (p50 ${percentile(
+          lateRefusals.map((r) => r.result.ms),
+          50,
+        )?.toFixed(0)} ms), ` +
+          `the last one sent ${Number.isFinite(lastRefusal) ? ((lastRefusal - backAt) / 1000).toFixed(1) : '-'} s after`,
+      );
       say(
         `after Redis returned: readiness back in ${readyAfter === undefined ? '-' : (readyAfter / 1000).toFixed(1)} s, first webhook 200 after ${Number.isFinite(firstOk) ? ((firstOk - backAt) / 1000).toFixed(1) : '-'} s`,
       );
