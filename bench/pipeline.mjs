@@ -19,6 +19,7 @@ import {
   mentionEnvelope,
   percentile,
   postWebhook,
+  procStats,
   scratch,
   serviceEnv,
   signedRequest,
@@ -143,6 +144,7 @@ async function measure(kind, dir, slack, tracker, timing) {
     await waitFor(() => tracker.answered(warm) === warm.length, { timeoutMs: 30_000, message: 'warm-up answers' });
 
     // Fixed rate: 50 mentions a second.
+    const cpuBefore = procStats(worker.pid)?.cpuMs ?? NaN;
     const steady = [];
     const inFlight = [];
     const count = Math.round(timing.rate * timing.steadySeconds);
@@ -157,6 +159,7 @@ async function measure(kind, dir, slack, tracker, timing) {
       timeoutMs: 60_000,
       message: 'the fixed-rate mentions to be answered',
     }).catch(() => undefined);
+    const workerCpuMsPerJob = ((procStats(worker.pid)?.cpuMs ?? NaN) - cpuBefore) / steady.length;
     const mentions = steady.map((id) => tracker.mentions.get(id));
     const eyes = mentions.filter((m) => m.eyesAt !== undefined).map((m) => m.eyesAt - m.ackAt);
     const answer = mentions.filter((m) => m.answeredAt !== undefined).map((m) => m.answeredAt - m.exitAt);
@@ -189,6 +192,7 @@ async function measure(kind, dir, slack, tracker, timing) {
       pickupP50: percentile(waits, 50),
       pickupP99: percentile(waits, 99),
       pickups: waits.length,
+      workerCpuMsPerJob,
       burst: burst.length,
       burstAnswered: tracker.answered(burst),
       perSecond: tracker.answered(burst) / ((lastAnswer - burstStart) / 1000),
@@ -217,7 +221,7 @@ export async function runPipeline({ smoke = false, rounds = smoke ? 1 : 3 } = {}
         console.log(
           `  round ${round} ${kind}: answered ${result.answered}/${result.sent}; ack->eyes p50/p99 ${fmt(result.eyesP50)}/${fmt(result.eyesP99)} ms; ` +
             `exit->answer p50/p99 ${fmt(result.answerP50)}/${fmt(result.answerP99)} ms; pick-up p50/p99 ${fmt(result.pickupP50)}/${fmt(result.pickupP99)} ms ` +
-            `(${result.pickups} jobs); burst ${result.burstAnswered}/${result.burst} at ${fmt(result.perSecond)}/s`,
+            `(${result.pickups} jobs); worker CPU ${fmt(result.workerCpuMsPerJob, 2)} ms/job; burst ${result.burstAnswered}/${result.burst} at ${fmt(result.perSecond)}/s`,
         );
       }
     }
@@ -234,6 +238,7 @@ export async function runPipeline({ smoke = false, rounds = smoke ? 1 : 3 } = {}
     ['CLI exit -> answer p99 (ms)', 'answerP99'],
     ['pick-up p50 (ms)', 'pickupP50'],
     ['pick-up p99 (ms)', 'pickupP99'],
+    ['worker CPU per job at 50/s (ms)', 'workerCpuMsPerJob'],
     ['answered mentions/s (burst)', 'perSecond'],
   ];
   const rows = [

@@ -2,7 +2,7 @@
 // `node bench/profile-intake.mjs [seconds]`: where the api's CPU goes under webhook load. Starts the
 // orchestrator (PROCESS_ROLE=api, production logging) with --cpu-prof, loads it closed loop like the
 // intake benchmark, and sorts the profile's busy samples by what is on their stack (first match in
-// the order below). Extra environment for the service: BENCH_SERVICE_ENV='{"LOG_LEVEL":"warn"}'.
+// the order below). More environment for the service: BENCH_SERVICE_ENV='{"LOG_LEVEL":"warn"}'.
 // Prints, asserts nothing. Uses Redis database 10 (emptied).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,7 +76,6 @@ const env = serviceEnv({
   slackUrl: slack.url,
   redisUrl: `redis://127.0.0.1:6379/${DB}`,
   role: 'api',
-  extra: JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}'),
 });
 const service = await startService({ dir, env, cpu: 1, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
 let n = 0;

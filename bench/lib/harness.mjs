@@ -256,6 +256,8 @@ export function serviceEnv({ dir, port, slackUrl, redisUrl, role = 'all', claude
     RATE_LIMIT_MAX_REQUESTS: '1000000',
     SHUTDOWN_GRACE_SECONDS: '10',
     ...extra,
+    // BENCH_SERVICE_ENV='{"NODE_OPTIONS":"--max-semi-space-size=4"}': more for every service started.
+    ...JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}'),
   };
 }
 
