@@ -10,8 +10,8 @@ import { settlesWithin } from '../common/timeouts';
 import { StreamJsonParser } from './stream-json.parser';
 import type { ToolUseBlock } from './stream-json.types';
 
-/** How long each signal of SIGINT → SIGTERM → SIGKILL gets before the next one. */
-export const SIGNAL_GRACE_MS = 3_000;
+/** How long each signal of SIGINT → SIGTERM → SIGKILL gets: a stuck CLI is gone 4 s past its limit. */
+export const SIGNAL_GRACE_MS = 2_000;
 /** The CLI sometimes lingers after its result line; the result is the end of the job. */
 const LINGER_AFTER_RESULT_MS = 2_000;
 /** After the CLI is gone, the last lines are read for at most this long. */
@@ -55,11 +55,11 @@ export class ClaudeCliRunner {
         stdin: request.prompt,
       },
       (line) => {
-        const { sessionId, toolsUsed } = parser;
-        const toolsBefore = toolsUsed.length;
+        const { sessionId, toolCalls } = parser;
         parser.push(line);
         if (parser.sessionId !== undefined && parser.sessionId !== sessionId) request.onSession?.(parser.sessionId);
-        for (const tool of parser.toolsUsed.slice(toolsBefore)) request.onToolUse?.(tool, parser.toolsUsed.length);
+        const tool = parser.lastToolUse;
+        if (parser.toolCalls > toolCalls && tool) request.onToolUse?.(tool, parser.toolCalls);
         if (parser.result && lingerTimer === undefined) {
           lingerTimer = setTimeout(() => {
             endedAfterResult = true;
@@ -67,6 +67,7 @@ export class ClaudeCliRunner {
           }, LINGER_AFTER_RESULT_MS);
         }
       },
+      () => parser.markOversizedLine(),
     );
 
     let timedOut = false;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { ProcessExit } from './run-outcome';
 
 export interface ProcessSpec {
@@ -23,11 +23,17 @@ export interface RunningProcess {
 }
 
 const STDERR_TAIL_BYTES = 4_096;
+/** A stream-json line longer than this is dropped unread: memory stays bounded whatever the CLI prints. */
+export const MAX_LINE_CHARS = 8 * 1024 * 1024;
 
 /** The only place that spawns a process. The child leads its own process group. */
 @Injectable()
 export class ClaudeProcessAdapter {
-  start(spec: ProcessSpec, onLine: (line: string) => void): RunningProcess {
+  start(
+    spec: ProcessSpec,
+    onLine: (line: string) => void,
+    onOversizedLine: () => void = () => undefined,
+  ): RunningProcess {
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: { ...spec.env },
@@ -42,9 +48,7 @@ export class ClaudeProcessAdapter {
     // A CLI that exits before reading its prompt closes stdin under us; the exit code tells the story.
     child.stdin.on('error', () => undefined);
     child.stdin.end(spec.stdin);
-    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    lines.on('line', onLine);
-    const outputClosed = new Promise<void>((resolve) => lines.once('close', resolve));
+    const outputClosed = readLines(child.stdout, onLine, onOversizedLine);
     const exited = new Promise<ProcessExit>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -58,6 +62,35 @@ export class ClaudeProcessAdapter {
       stderrTail: () => stderr,
     };
   }
+}
+
+/** Splits a stream into lines, dropping (and reporting) any line longer than MAX_LINE_CHARS. */
+function readLines(input: Readable, onLine: (line: string) => void, onOversized: () => void): Promise<void> {
+  let pending = '';
+  let skipping = false;
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    let start = 0;
+    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+      if (!skipping) onLine((pending + chunk.slice(start, end)).replace(/\r$/, ''));
+      pending = '';
+      skipping = false;
+      start = end + 1;
+    }
+    if (skipping) return;
+    pending += chunk.slice(start);
+    if (pending.length > MAX_LINE_CHARS) {
+      pending = '';
+      skipping = true;
+      onOversized();
+    }
+  });
+  return new Promise<void>((resolve) => {
+    input.once('close', () => {
+      if (pending !== '' && !skipping) onLine(pending);
+      resolve();
+    });
+  });
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

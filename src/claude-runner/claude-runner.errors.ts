@@ -12,6 +12,7 @@ export type FailureKind =
   | 'no_result'
   | 'killed'
   | 'timeout'
+  | 'output_too_large'
   /** Ended from outside: a stop from Slack, or the worker shutting down (the job is handed back). */
   | 'interrupted';
 
@@ -50,6 +51,7 @@ export function failureLine(kind: FailureKind, timeoutSeconds: number): string {
     killed: 'the Claude CLI was stopped by a signal',
     timeout: `it took longer than ${formatDuration(timeoutSeconds)}, so I stopped`,
     interrupted: 'I was interrupted',
+    output_too_large: 'the answer was far too long to deliver (over a million characters)',
   };
   return `:x: Sorry, I could not finish this: ${reasons[kind]}. (${kind})`;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeRunError } from './claude-runner.errors';
 import { judgeRun, type RunFacts } from './run-outcome';
-import { StreamJsonParser } from './stream-json.parser';
+import { MAX_ANSWER_CHARS, StreamJsonParser } from './stream-json.parser';
 
 const fixture = (name: string): string[] =>
   readFileSync(join(__dirname, '../../test/fixtures/claude', name), 'utf8').split('\n');
@@ -134,6 +134,23 @@ describe('stream-json parsing and judging', () => {
     expect(
       judgeRun(parse(success), facts({ exit: { code: 143, signal: null }, endedAfterResult: true })).sessionId,
     ).toBeDefined();
+  });
+
+  it('refuses an answer too long to deliver instead of holding it all', () => {
+    const lines = success.filter((line) => line.trim() !== '');
+    const resultLine = lines.pop()!;
+    const huge = JSON.stringify({
+      type: 'assistant',
+      message: { content: [{ type: 'text', text: 'x'.repeat(MAX_ANSWER_CHARS + 1) }] },
+    });
+    const parser = parse([...lines, huge, resultLine]);
+    expect(failureKind(parser, facts())).toBe('output_too_large');
+  });
+
+  it('fails a run whose line was too long to read', () => {
+    const parser = parse(success);
+    parser.markOversizedLine();
+    expect(failureKind(parser, facts())).toBe('output_too_large');
   });
 
   it('keeps the session id of a failed run so a follow-up can resume it', () => {

@@ -39,6 +39,7 @@ export function judgeRun(parser: StreamJsonParser, facts: RunFacts): RunSuccess 
   if (facts.interrupted) throw fail('interrupted', 'the run was interrupted');
   if (facts.timedOut) throw fail('timeout', 'the time limit was reached');
   if (result && !result.is_error && (facts.exit.code === 0 || facts.endedAfterResult)) {
+    if (parser.answerOverflowed) throw fail('output_too_large', 'the answer is longer than can be delivered');
     return { answer: parser.answer, sessionId: parser.sessionId, model: parser.model, result };
   }
   if (result) throw fail(kindOfResult(result, facts), describeResult(result));

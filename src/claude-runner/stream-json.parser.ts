@@ -1,5 +1,9 @@
 import type { ResultLine, TextBlock, ToolUseBlock } from './stream-json.types';
 
+/** More answer than anyone reads in Slack, and a bound on what one run may hold in memory. */
+export const MAX_ANSWER_CHARS = 1_000_000;
+const MAX_TOOLS_KEPT = 1_000;
+
 /**
  * Follows one CLI run line by line. Unknown line types are tolerated (the CLI has dozens); what it
  * keeps is the session id, the tools used, the final text and the result line.
@@ -11,7 +15,11 @@ export class StreamJsonParser {
   /** Text blocks after the last tool result: what the model said at the end. */
   private finalTexts: string[] = [];
   private toolUses: ToolUseBlock[] = [];
+  private toolCount = 0;
+  private lastTool: ToolUseBlock | undefined;
   private unreadable = 0;
+  private finalChars = 0;
+  private overflowed = false;
 
   push(line: string): void {
     if (line.trim() === '') return;
@@ -34,7 +42,7 @@ export class StreamJsonParser {
         this.readAssistant(parsed);
         break;
       case 'user':
-        if (hasToolResult(parsed)) this.finalTexts = [];
+        if (hasToolResult(parsed)) this.clearText();
         break;
       case 'result':
         if (typeof parsed.is_error === 'boolean' && typeof parsed.subtype === 'string') {
@@ -64,6 +72,25 @@ export class StreamJsonParser {
     return this.toolUses;
   }
 
+  /** The model wrote more than MAX_ANSWER_CHARS at the end: the answer is not complete. */
+  get answerOverflowed(): boolean {
+    return this.overflowed;
+  }
+
+  get lastToolUse(): ToolUseBlock | undefined {
+    return this.lastTool;
+  }
+
+  /** A line too long to read was dropped: whatever it held, the answer cannot be whole. */
+  markOversizedLine(): void {
+    this.overflowed = true;
+  }
+
+  /** Every tool call of the run, counted; only the first MAX_TOOLS_KEPT are kept. */
+  get toolCalls(): number {
+    return this.toolCount;
+  }
+
   get unreadableLines(): number {
     return this.unreadable;
   }
@@ -77,16 +104,33 @@ export class StreamJsonParser {
     return joined !== '' ? joined : (this.resultLine?.result ?? '').trim();
   }
 
+  private keepText(text: string): void {
+    if (this.finalChars + text.length > MAX_ANSWER_CHARS) {
+      this.overflowed = true;
+      return;
+    }
+    this.finalTexts.push(text);
+    this.finalChars += text.length;
+  }
+
+  private clearText(): void {
+    this.finalTexts = [];
+    this.finalChars = 0;
+    this.overflowed = false;
+  }
+
   private readAssistant(line: Record<string, unknown>): void {
     const message = line.message;
     if (!isRecord(message) || !Array.isArray(message.content)) return;
     for (const block of message.content as unknown[]) {
       if (!isRecord(block)) continue;
-      if (block.type === 'text' && typeof block.text === 'string')
-        this.finalTexts.push((block as unknown as TextBlock).text);
+      if (block.type === 'text' && typeof block.text === 'string') this.keepText((block as unknown as TextBlock).text);
       if (block.type === 'tool_use' && typeof block.name === 'string') {
-        this.toolUses.push(block as unknown as ToolUseBlock);
-        this.finalTexts = [];
+        const tool = block as unknown as ToolUseBlock;
+        if (this.toolUses.length < MAX_TOOLS_KEPT) this.toolUses.push(tool);
+        this.lastTool = tool;
+        this.toolCount += 1;
+        this.clearText();
       }
     }
   }

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.types';
-import { redisOptionsFromUrl } from '../redis/redis-options';
+import { quickReconnect, redisOptionsFromUrl } from '../redis/redis-options';
 import { KEY_PREFIX } from '../redis/redis.constants';
 import { ClaudeJobProducer } from './claude-job.producer';
 import { CLAUDE_QUEUE } from './queue.constants';
@@ -14,7 +14,11 @@ import { ThreadOrderRepository } from './thread-order.repository';
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        connection: { ...redisOptionsFromUrl(config.redisUrl), connectionName: `${config.appName}-queue` },
+        connection: {
+          ...redisOptionsFromUrl(config.redisUrl),
+          connectionName: `${config.appName}-queue`,
+          retryStrategy: quickReconnect,
+        },
         prefix: `${KEY_PREFIX}:bull`,
       }),
     }),

@@ -20,3 +20,11 @@ export function redisOptionsFromUrl(url: string): RedisEndpoint {
     tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
 }
+
+/**
+ * Reconnect quickly after an outage (ioredis and BullMQ default to waiting up to 2 and 20 s): the
+ * webhooks answer 503 until Redis is back, and should stop as soon as it is.
+ */
+export function quickReconnect(attempt: number): number {
+  return Math.min(50 * attempt, 500);
+}

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { Redis } from 'ioredis';
 import { PinoLogger } from 'nestjs-pino';
 import { AppConfig } from '../config/config.types';
-import { redisOptionsFromUrl } from './redis-options';
+import { quickReconnect, redisOptionsFromUrl } from './redis-options';
 import { REDIS_CLIENT } from './redis.constants';
 
 @Global()
@@ -18,6 +18,7 @@ import { REDIS_CLIENT } from './redis.constants';
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2_000,
+          retryStrategy: quickReconnect,
           connectionName: `${config.appName}-commands`,
         });
         client.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
