@@ -137,7 +137,8 @@ export class WebhookService {
         outcome = await this.intake.take(bot, envelope.event_id, decision.message, decision.onlyIfInThread);
         break;
     }
-    this.logger.info({ ...log, outcome }, 'event handled');
+    // The request line already says each delivery's status and time; this detail is for debugging.
+    this.logger.debug({ ...log, outcome }, 'event handled');
     return outcome;
   }
 
