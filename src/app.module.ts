@@ -1,4 +1,6 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { AgentModule } from './agent/agent.module';
+import { type AgentPlan, planAgents } from './agent/agent-plan';
 import { BotsModule } from './bots/bots.module';
 import type { BotConfig } from './bots/bot.types';
 import { ClaudeRunnerModule } from './claude-runner/claude-runner.module';
@@ -15,6 +17,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 export interface AppModuleOptions {
   readonly config: AppConfig;
   readonly bots: readonly BotConfig[];
+  /** Who runs each bot's CLI, for the roles that run jobs (see planAgents). */
+  readonly agents?: AgentPlan;
   /** Where logs go; tests capture them. */
   readonly logDestination?: NodeJS.WritableStream;
 }
@@ -22,7 +26,7 @@ export interface AppModuleOptions {
 /** One build, three roles: which feature modules load is decided by PROCESS_ROLE. */
 @Module({})
 export class AppModule implements NestModule {
-  static forRole({ config, bots, logDestination }: AppModuleOptions): DynamicModule {
+  static forRole({ config, bots, agents, logDestination }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -34,7 +38,7 @@ export class AppModule implements NestModule {
         BotsModule.forRoot(bots),
         HealthModule.forRole(config.role),
         ...(servesWebhooks(config.role) ? [WebhooksModule] : []),
-        ...(runsJobs(config.role) ? [ClaudeRunnerModule] : []),
+        ...(runsJobs(config.role) ? [AgentModule.forRoot(agents ?? planAgents(config, bots)), ClaudeRunnerModule] : []),
       ],
     };
   }

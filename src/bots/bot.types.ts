@@ -36,6 +36,8 @@ export interface BotConfig {
   readonly timeoutSeconds: number;
   /** Past this spend in one UTC day the bot declines new requests until the next day. */
   readonly budgetUsdPerDay?: number;
+  /** The OS user (name, uid or uid:gid) this bot's CLI runs as; overrides AGENT_USER. */
+  readonly runAs?: string;
   readonly claude: ClaudeSettings;
 }
 

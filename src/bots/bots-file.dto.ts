@@ -34,6 +34,10 @@ class BotSettingsDto {
   @IsOptional() @IsInt() @Min(1) timeoutSeconds?: number;
   @IsOptional() @IsNumber() @Min(0) budgetUsdPerDay?: number;
   @IsOptional() @IsString() @MinLength(1) workingDirectory?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^([a-z_][a-z0-9_.-]{0,31}\$?|\d+(:\d+)?)$/i, { message: 'runAs must be a user name, uid or uid:gid' })
+  runAs?: string;
   @IsOptional() @ValidateNested() @Type(() => ClaudeSettingsDto) claude?: ClaudeSettingsDto;
 }
 

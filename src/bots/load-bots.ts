@@ -3,7 +3,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { AppConfig } from '../config/config.types';
+import { type AppConfig, runsJobs } from '../config/config.types';
 import type { BotConfig } from './bot.types';
 import { BotDefaultsDto, BotDto } from './bots-file.dto';
 import { BotsConfigError } from './bots.errors';
@@ -16,7 +16,8 @@ const TOP_LEVEL_KEYS = new Set(['defaults', 'bots']);
 export function loadBots(config: AppConfig): BotConfig[] {
   const bots = config.botsConfigPath === undefined ? [singleBot(config)] : botsFromFile(config, config.botsConfigPath);
   assertUnique(bots);
-  for (const bot of bots) assertDirectory(bot);
+  // Only where this process starts the CLI itself; an agent side in another container checks its own.
+  if (runsJobs(config.role) && config.agentSocket === undefined) for (const bot of bots) assertDirectory(bot);
   return bots;
 }
 
@@ -136,6 +137,7 @@ function toBotConfig(bot: BotDto, defaults: BotDefaultsDto, baseDir: string, job
     directMessages: bot.directMessages ?? defaults.directMessages ?? true,
     timeoutSeconds: bot.timeoutSeconds ?? defaults.timeoutSeconds ?? jobTimeoutSeconds,
     ...optional('budgetUsdPerDay', bot.budgetUsdPerDay ?? defaults.budgetUsdPerDay),
+    ...optional('runAs', bot.runAs ?? defaults.runAs),
     claude,
   };
 }

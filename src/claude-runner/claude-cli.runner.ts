@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { BotConfig } from '../bots/bot.types';
 import { AppConfig } from '../config/config.types';
-import { mkdir } from 'node:fs/promises';
-import { buildCliArgs, buildCliEnvironment, cliConfigDir } from './cli-invocation';
-import { ClaudeProcessAdapter, type RunningProcess } from './claude-process.adapter';
+import { AgentError, type RunningProcess } from '../agent/agent-client';
+import { AgentSupervisor } from '../agent/agent-supervisor';
+import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
 import { ClaudeRunError } from './claude-runner.errors';
 import { judgeRun, type ProcessExit, type RunSuccess } from './run-outcome';
 import { settlesWithin } from '../common/timeouts';
@@ -14,8 +14,8 @@ import type { ToolUseBlock } from './stream-json.types';
 export const SIGNAL_GRACE_MS = 2_000;
 /** The CLI sometimes lingers after its result line; the result is the end of the job. */
 const LINGER_AFTER_RESULT_MS = 2_000;
-/** After the CLI is gone, the last lines are read for at most this long. */
-const OUTPUT_DRAIN_MS = 2_000;
+/** The agent side drains the CLI's last lines for up to 2 s before it reports the exit; then they are here. */
+const OUTPUT_DRAIN_MS = 3_000;
 
 export interface CliRun {
   readonly bot: BotConfig;
@@ -36,22 +36,21 @@ export interface CliRun {
 @Injectable()
 export class ClaudeCliRunner {
   constructor(
-    private readonly processes: ClaudeProcessAdapter,
+    private readonly agents: AgentSupervisor,
     private readonly config: AppConfig,
   ) {}
 
   async run(request: CliRun): Promise<RunSuccess> {
-    const configDir = cliConfigDir(this.config.dataDir, request.bot.id);
-    await mkdir(configDir, { recursive: true });
     const parser = new StreamJsonParser();
     let endedAfterResult = false;
     let lingerTimer: NodeJS.Timeout | undefined;
-    const child = this.processes.start(
+    const child = this.agents.forBot(request.bot.id).start(
       {
+        botId: request.bot.id,
         command: this.config.claudeBin,
         args: buildCliArgs(request.bot, request.resumeSessionId, request.addDirs),
         cwd: request.bot.workingDirectory,
-        env: buildCliEnvironment(request.bot, this.config.cliBaseEnvironment, configDir),
+        env: buildCliEnvironment(request.bot, this.config.cliBaseEnvironment),
         stdin: request.prompt,
       },
       (line) => {
@@ -90,7 +89,7 @@ export class ClaudeCliRunner {
     try {
       exit = await child.exited;
     } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      const missing = error instanceof AgentError && error.code === 'cli_missing';
       throw new ClaudeRunError(missing ? 'cli_missing' : 'spawn_failed', `could not start ${this.config.claudeBin}`, {
         cause: error,
       });
@@ -99,8 +98,6 @@ export class ClaudeCliRunner {
       clearTimeout(lingerTimer);
       request.signal?.removeEventListener('abort', onAbort);
     }
-    // Whatever the CLI started and left running goes with it.
-    child.signalGroup('SIGKILL');
     await settlesWithin(child.outputClosed, OUTPUT_DRAIN_MS);
     return judgeRun(parser, { exit, timedOut, interrupted, endedAfterResult, stderrTail: child.stderrTail() });
   }

@@ -143,7 +143,7 @@ export class ClaudeJobService {
       return await this.failed(bot, context, progress, error);
     } finally {
       await this.files
-        .cleanup(context.id)
+        .cleanup(bot, context.id)
         .catch((error: unknown) => log.warn({ err: error }, 'could not remove the job files'));
     }
   }

@@ -4,7 +4,6 @@ import { SlackModule } from '../slack/slack.module';
 import { ClaudeCliRunner } from './claude-cli.runner';
 import { ClaudeJobProcessor } from './claude-job.processor';
 import { ClaudeJobService } from './claude-job.service';
-import { ClaudeProcessAdapter } from './claude-process.adapter';
 import { JobFailureNotice } from './job-failure-notice';
 import { JobFiles } from './job-files';
 import { JobReport } from './job-report';
@@ -19,7 +18,6 @@ import { TranscriptRepository } from './transcript.repository';
     ClaudeJobProcessor,
     ClaudeJobService,
     ClaudeCliRunner,
-    ClaudeProcessAdapter,
     SessionRepository,
     SpendRepository,
     StopListener,

@@ -1,5 +1,5 @@
 import { botConfig } from '../../test/factories';
-import { buildCliArgs, buildCliEnvironment, cliConfigDir } from './cli-invocation';
+import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
 
 describe('buildCliArgs', () => {
   it('always asks for stream-json with --verbose in print mode', () => {
@@ -25,8 +25,7 @@ describe('buildCliArgs', () => {
       '--output-format',
       'stream-json',
       '--verbose',
-      '--resume',
-      '5d0c3f0e-8a51-4c7e-9f0b-2b7c1e6a9d41',
+      '--resume=5d0c3f0e-8a51-4c7e-9f0b-2b7c1e6a9d41',
       '--model',
       'sonnet',
       '--max-turns',
@@ -43,20 +42,23 @@ describe('buildCliArgs', () => {
     ]);
   });
 
+  it('resumes only a session id that is a UUID, in the = form', () => {
+    expect(() => buildCliArgs(botConfig(), '--dangerously-skip-permissions')).toThrow('is not a Claude session id');
+    expect(() => buildCliArgs(botConfig(), '../../x')).toThrow('is not a Claude session id');
+  });
+
   it('can take all tools away with an empty --tools', () => {
     expect(buildCliArgs(botConfig({ claude: { tools: [], env: {} } }))).toContain('--tools=');
   });
 });
 
 describe('buildCliEnvironment', () => {
-  it('holds PATH, HOME, LANG, the bot config folder and the bot variables only', () => {
+  it('holds PATH, LANG and the bot variables only (the agent side adds HOME and the config folder)', () => {
     const bot = botConfig({ claude: { env: { ANTHROPIC_API_KEY: 'sk-ant-1', DISABLE_AUTOUPDATER: '1' } } });
     const base = { PATH: '/usr/bin', HOME: '/home/node', LANG: 'C.UTF-8' };
-    expect(buildCliEnvironment(bot, base, cliConfigDir('/data', bot.id))).toEqual({
+    expect(buildCliEnvironment(bot, base)).toEqual({
       PATH: '/usr/bin',
-      HOME: '/home/node',
       LANG: 'C.UTF-8',
-      CLAUDE_CONFIG_DIR: '/data/bots/backend/claude',
       ANTHROPIC_API_KEY: 'sk-ant-1',
       DISABLE_AUTOUPDATER: '1',
     });
@@ -64,9 +66,6 @@ describe('buildCliEnvironment', () => {
 
   it('does not pass anything else of ours, even if handed more', () => {
     const base = { PATH: '/usr/bin', SLACK_BOT_TOKEN: 'xoxb-1', REDIS_URL: 'redis://x' } as Record<string, string>;
-    expect(buildCliEnvironment(botConfig(), base, '/data/x')).toEqual({
-      PATH: '/usr/bin',
-      CLAUDE_CONFIG_DIR: '/data/x',
-    });
+    expect(buildCliEnvironment(botConfig(), base)).toEqual({ PATH: '/usr/bin' });
   });
 });

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { assertSessionId } from '../agent/agent-paths';
 import type { BotConfig } from '../bots/bot.types';
 
 /**
@@ -8,7 +8,7 @@ import type { BotConfig } from '../bots/bot.types';
 export function buildCliArgs(bot: BotConfig, resumeSessionId?: string, addDirs: readonly string[] = []): string[] {
   const { claude } = bot;
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
-  if (resumeSessionId !== undefined) args.push('--resume', resumeSessionId);
+  if (resumeSessionId !== undefined) args.push(`--resume=${assertSessionId(resumeSessionId)}`);
   if (claude.model !== undefined) args.push('--model', claude.model);
   if (claude.maxTurns !== undefined) args.push('--max-turns', String(claude.maxTurns));
   if (claude.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(claude.maxBudgetUsd));
@@ -26,22 +26,13 @@ export function buildCliArgs(bot: BotConfig, resumeSessionId?: string, addDirs: 
 }
 
 /**
- * `PATH`, `HOME` and `LANG` from our own environment, the bot's own CLI config folder, plus the bot's
- * `claude.env`, and nothing else: the agent can run commands, so it must never see Slack tokens,
- * signing secrets or Redis.
+ * `PATH` and `LANG` from our own environment plus the bot's `claude.env`, and nothing else: the agent
+ * can run commands, so it must never see Slack tokens, signing secrets or Redis. The agent side adds
+ * `HOME` and the bot's own CLI config folder (`CLAUDE_CONFIG_DIR`), which only it knows.
  */
-export function buildCliEnvironment(
-  bot: BotConfig,
-  base: Readonly<Record<string, string>>,
-  configDir: string,
-): Record<string, string> {
+export function buildCliEnvironment(bot: BotConfig, base: Readonly<Record<string, string>>): Record<string, string> {
   const inherited = Object.fromEntries(
-    ['PATH', 'HOME', 'LANG'].flatMap((name) => (base[name] === undefined ? [] : [[name, base[name]]])),
+    ['PATH', 'LANG'].flatMap((name) => (base[name] === undefined ? [] : [[name, base[name]]])),
   );
-  return { ...inherited, CLAUDE_CONFIG_DIR: configDir, ...bot.claude.env };
-}
-
-/** Each bot keeps its CLI state apart, in a folder that is writable even where HOME is not. */
-export function cliConfigDir(dataDir: string, botId: string): string {
-  return join(dataDir, 'bots', botId, 'claude');
+  return { ...inherited, ...bot.claude.env };
 }

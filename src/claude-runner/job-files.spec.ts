@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { SlackFilesService, slackFileRef, type SlackFileRef } from '../slack/slack-files.service';
 import { FILE_LIMITS, JobFiles, type JobFilesResult } from './job-files';
+import { type InProcessAgentSide, startAgentSide } from '../../test/agent-side';
 
 const bot = botConfig();
 const quietLogger = { setContext: () => undefined, warn: () => undefined } as unknown as PinoLogger;
@@ -18,6 +19,7 @@ describe('JobFiles against the fake Slack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-job-files-'));
   let config: AppConfig;
   let jobFiles: JobFiles;
+  let agent: InProcessAgentSide;
   let jobs = 0;
   const nextJobId = () => `backend-${IDS.team}-${IDS.channel}-1767225600.${String(++jobs).padStart(6, '0')}`;
 
@@ -33,11 +35,13 @@ describe('JobFiles against the fake Slack', () => {
       SLACK_API_URL: fake.url,
       DATA_DIR: dataDir,
     });
-    jobFiles = new JobFiles(new SlackFilesService(config, quietLogger), config);
+    agent = await startAgentSide(dataDir);
+    jobFiles = new JobFiles(new SlackFilesService(config, quietLogger), agent.supervisor, config);
   });
   afterEach(() => fake.reset());
   afterAll(async () => {
     await fake.stop();
+    await agent.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -175,8 +179,8 @@ describe('JobFiles against the fake Slack', () => {
     const jobId = nextJobId();
     await jobFiles.fetch(bot, jobId, [shared('a.txt', 'a')]);
     expect(existsSync(join(dataDir, 'jobs', jobId, 'files', 'a.txt'))).toBe(true);
-    await jobFiles.cleanup(jobId);
-    await jobFiles.cleanup(jobId);
+    await jobFiles.cleanup(bot, jobId);
+    await jobFiles.cleanup(bot, jobId);
     expect(existsSync(join(dataDir, 'jobs', jobId))).toBe(false);
   });
 
@@ -190,7 +194,7 @@ describe('JobFiles against the fake Slack', () => {
   });
 
   it('refuses a job id that is not one folder name', async () => {
-    await expect(jobFiles.cleanup('../../etc')).rejects.toThrow('cannot name a folder');
+    await expect(jobFiles.cleanup(bot, '../../etc')).rejects.toThrow('cannot name a folder');
     await expect(jobFiles.fetch(bot, 'a/b', [shared('a.txt', 'a')])).rejects.toThrow('cannot name a folder');
   });
 });

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { assertJobId } from '../agent/agent-paths';
+import { AgentSupervisor } from '../agent/agent-supervisor';
 import type { BotConfig } from '../bots/bot.types';
 import { formatBytes, MiB } from '../common/bytes';
 import { AppConfig } from '../config/config.types';
@@ -22,7 +24,7 @@ export const FILE_LIMITS = {
 export interface SavedFile {
   /** The name shown in Slack, as it is: promptNotice makes it safe to show. */
   readonly name: string;
-  /** Absolute; the file name is made safe and unique, so it may differ from `name`. */
+  /** Absolute, on the agent side; the file name is made safe and unique, so it may differ from `name`. */
   readonly path: string;
   readonly bytes: number;
   readonly mimetype?: string;
@@ -40,33 +42,46 @@ export interface JobFilesResult {
   readonly skipped: readonly SkippedFile[];
 }
 
-/** Names we keep apart: one safe path segment, as BullMQ ids built from Slack ids are. */
-const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-
 /** File names stay well under the 255-byte limit of common file systems, with room for `-10`. */
 const MAX_FILE_NAME_BYTES = 120;
 
 /** Names shown in the prompt: long enough to recognise, too short to carry instructions. */
 const MAX_SHOWN_NAME_CHARS = 120;
 
-/** The files a message came with, in a folder of the job's own under DATA_DIR, for the CLI to read. */
+/**
+ * The files a message came with, in a folder of the job's own on the agent side, for the CLI to read.
+ * They are downloaded here (the bot token stays on this side), then handed over.
+ */
 @Injectable()
 export class JobFiles {
   constructor(
     private readonly slackFiles: SlackFilesService,
+    private readonly agents: AgentSupervisor,
     private readonly config: AppConfig,
   ) {}
 
   /**
-   * Downloads the files into `<DATA_DIR>/jobs/<jobId>/files/`, one after another within FILE_LIMITS. A
-   * second attempt of the same job starts from an empty folder.
+   * Downloads the files, one after another within FILE_LIMITS, and hands each to the agent side's
+   * `jobs/<jobId>/files/`. A second attempt of the same job starts from an empty folder.
    */
   async fetch(bot: BotConfig, jobId: string, files: readonly SlackFileRef[]): Promise<JobFilesResult> {
     if (files.length === 0) return { dir: undefined, saved: [], skipped: [] };
-    const dir = join(this.jobDir(jobId), 'files');
-    await rm(dir, { recursive: true, force: true });
+    const dir = this.stagingDir(jobId);
+    await this.cleanup(bot, jobId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      return await this.fetchInto(bot, jobId, dir, files);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 
+  private async fetchInto(
+    bot: BotConfig,
+    jobId: string,
+    dir: string,
+    files: readonly SlackFileRef[],
+  ): Promise<JobFilesResult> {
     const names = new UniqueNames();
     const saved: SavedFile[] = [];
     const skipped: SkippedFile[] = [];
@@ -85,15 +100,17 @@ export class JobFiles {
       const outcome = await this.slackFiles.download(bot, file, path, maxBytes);
       if ('bytes' in outcome) {
         used += outcome.bytes;
-        saved.push({ name, path, bytes: outcome.bytes, mimetype: file.mimetype });
+        const agentPath = await this.agents.forBot(bot.id).putJobFile(jobId, basename(path), await readFile(path));
+        await rm(path, { force: true });
+        saved.push({ name, path: agentPath, bytes: outcome.bytes, mimetype: file.mimetype });
       } else if (outcome.skipped === 'too_large') {
         skipped.push({ name, reason: maxBytes < FILE_LIMITS.perFileBytes ? overJobLimit() : overFileLimit() });
       } else {
         skipped.push({ name, reason: outcome.reason });
       }
     }
-    if (saved.length === 0) await this.cleanup(jobId);
-    return { dir: saved.length === 0 ? undefined : dir, saved, skipped };
+    const [first] = saved;
+    return { dir: first === undefined ? undefined : dirname(first.path), saved, skipped };
   }
 
   /** What the prompt says about the files: where each one is, and why any is missing. '' for none. */
@@ -113,15 +130,15 @@ export class JobFiles {
     return lines.join('\n');
   }
 
-  /** Removes the job's folder and everything in it; nothing to remove is fine. */
-  async cleanup(jobId: string): Promise<void> {
-    await rm(this.jobDir(jobId), { recursive: true, force: true });
+  /** Removes the job's folders on both sides and everything in them; nothing to remove is fine. */
+  async cleanup(bot: BotConfig, jobId: string): Promise<void> {
+    await rm(this.stagingDir(jobId), { recursive: true, force: true });
+    await this.agents.forBot(bot.id).removeJob(jobId);
   }
 
-  private jobDir(jobId: string): string {
-    // Job ids come from our producer, but a folder name is no place to find out one was not.
-    if (!SAFE_JOB_ID.test(jobId)) throw new Error(`job id "${jobId}" cannot name a folder`);
-    return join(this.config.dataDir, 'jobs', jobId);
+  /** Where downloads land before the agent side has them: this side's own, never the agent's. */
+  private stagingDir(jobId: string): string {
+    return join(this.config.dataDir, 'staging', assertJobId(jobId));
   }
 }
 

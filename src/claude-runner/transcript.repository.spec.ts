@@ -7,17 +7,19 @@ import { dirname, join } from 'node:path';
 import { botConfig, IDS, nextTs } from '../../test/factories';
 import type { BotConfig } from '../bots/bot.types';
 import { loadConfig } from '../config/load-config';
-import { cliConfigDir } from './cli-invocation';
 import type { ThreadKey } from './session.repository';
-import { MAX_STORED_TRANSCRIPT_BYTES, TranscriptRepository, transcriptPath } from './transcript.repository';
+import { MAX_STORED_TRANSCRIPT_BYTES, TranscriptRepository } from './transcript.repository';
+import { configDirOf, transcriptPath } from '../agent/agent-paths';
+import { type InProcessAgentSide, startAgentSide } from '../../test/agent-side';
 
 const SESSION_TTL_SECONDS = 3_600;
 
 const quietLogger = { setContext: () => undefined, warn: () => undefined } as unknown as PinoLogger;
 
-/** One worker process: its own DATA_DIR, so its own CLI config folder. */
+/** One worker process with its agent side: its own DATA_DIR, so its own CLI config folder. */
 interface Worker {
   readonly dataDir: string;
+  readonly agent: InProcessAgentSide;
   readonly transcripts: TranscriptRepository;
   /** Where the CLI on this worker keeps the session's transcript. */
   pathOf(sessionId: string): string;
@@ -31,7 +33,7 @@ describe('TranscriptRepository against a real Redis', () => {
   let workerA: Worker;
   let workerB: Worker;
 
-  const worker = (name: string): Worker => {
+  const worker = async (name: string): Promise<Worker> => {
     const dataDir = join(root, name);
     const config = loadConfig({
       SLACK_SIGNING_SECRET: 's',
@@ -39,10 +41,12 @@ describe('TranscriptRepository against a real Redis', () => {
       DATA_DIR: dataDir,
       SESSION_TTL_SECONDS: String(SESSION_TTL_SECONDS),
     });
+    const agent = await startAgentSide(dataDir);
     return {
       dataDir,
-      transcripts: new TranscriptRepository(redis, config, quietLogger),
-      pathOf: (sessionId) => transcriptPath(cliConfigDir(dataDir, bot.id), workingDirectory, sessionId),
+      agent,
+      transcripts: new TranscriptRepository(redis, agent.supervisor, config, quietLogger),
+      pathOf: (sessionId) => transcriptPath(configDirOf({ root: dataDir }, bot.id), workingDirectory, sessionId),
     };
   };
 
@@ -63,23 +67,25 @@ describe('TranscriptRepository against a real Redis', () => {
 
   beforeAll(async () => {
     await redis.flushdb();
-    workerA = worker('worker-a');
-    workerB = worker('worker-b');
+    workerA = await worker('worker-a');
+    workerB = await worker('worker-b');
   });
 
   afterAll(async () => {
+    await Promise.all([workerA.agent.close(), workerB.agent.close()]);
     await redis.flushdb();
     await redis.quit();
     rmSync(root, { recursive: true, force: true });
   });
 
   it('names the transcript after the working directory as the CLI does', () => {
-    expect(transcriptPath('/data/bots/b/claude', '/tmp/s2/work.with.dots', 'abc-123')).toBe(
-      '/data/bots/b/claude/projects/-tmp-s2-work-with-dots/abc-123.jsonl',
+    const id = '5d0c3f0e-1b2a-4c3d-9e8f-0a1b2c3d4e5f';
+    expect(transcriptPath('/data/bots/b/claude', '/tmp/s2/work.with.dots', id)).toBe(
+      `/data/bots/b/claude/projects/-tmp-s2-work-with-dots/${id}.jsonl`,
     );
-    expect(transcriptPath('/c', '/srv/my_repo v2/', 'id')).toBe('/c/projects/-srv-my-repo-v2/id.jsonl');
+    expect(transcriptPath('/c', '/srv/my_repo v2/', id)).toBe(`/c/projects/-srv-my-repo-v2/${id}.jsonl`);
     const long = `/srv/${'nested/'.repeat(40)}repo`;
-    const folder = transcriptPath('/c', long, 'id').split('/')[3];
+    const folder = transcriptPath('/c', long, id).split('/')[3];
     expect(folder.slice(0, 200)).toBe(long.replace(/\//g, '-').slice(0, 200));
     expect(folder.slice(200)).toMatch(/^-[0-9a-z]+$/);
     expect(() => transcriptPath('/c', '/srv', '../../etc/passwd')).toThrow('is not a Claude session id');
@@ -118,7 +124,12 @@ describe('TranscriptRepository against a real Redis', () => {
   it('finds a transcript the CLI filed under another project folder', async () => {
     const thread = newThread();
     const sessionId = randomUUID();
-    const elsewhere = join(cliConfigDir(workerA.dataDir, bot.id), 'projects', '-some-other-cwd', `${sessionId}.jsonl`);
+    const elsewhere = join(
+      configDirOf({ root: workerA.dataDir }, bot.id),
+      'projects',
+      '-some-other-cwd',
+      `${sessionId}.jsonl`,
+    );
     const original = writeTranscript(elsewhere, 20);
 
     await expect(workerA.transcripts.save(thread, bot, sessionId)).resolves.toBe('saved');

@@ -1,7 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
-export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
+export const PROCESS_ROLES = ['all', 'api', 'worker', 'runner'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -109,4 +109,14 @@ export class EnvironmentVariables {
   @Transform(toBoolean)
   @IsBoolean()
   LOG_PROMPTS = false;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^([a-z_][a-z0-9_.-]{0,31}\$?|\d+(:\d+)?)$/i, { message: 'AGENT_USER must be a user name, uid or uid:gid' })
+  AGENT_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\//, { message: 'AGENT_SOCKET must be an absolute path' })
+  AGENT_SOCKET?: string;
 }

@@ -20,6 +20,10 @@ export abstract class AppConfig {
   abstract readonly dataDir: string;
   abstract readonly shutdownGraceSeconds: number;
   abstract readonly logPrompts: boolean;
+  /** Who runs the CLI when a bot names no `runAs`: unset, the service's own user. */
+  abstract readonly agentUser: string | undefined;
+  /** The agent side's socket when it runs apart (another container); unset: this worker starts it. */
+  abstract readonly agentSocket: string | undefined;
   /** `PATH`, `HOME` and `LANG` as the service got them: the only variables of ours the CLI inherits. */
   abstract readonly cliBaseEnvironment: Readonly<Record<string, string>>;
   /** The environment as it was at start-up: only for `${VAR}` interpolation in the bots file. */

@@ -39,6 +39,8 @@ export function loadConfig(env: Environment, cwd: string = process.cwd()): AppCo
     dataDir: resolve(cwd, variables.DATA_DIR),
     shutdownGraceSeconds: variables.SHUTDOWN_GRACE_SECONDS,
     logPrompts: variables.LOG_PROMPTS,
+    agentUser: variables.AGENT_USER,
+    agentSocket: variables.AGENT_SOCKET,
     cliBaseEnvironment: pick(env, ['PATH', 'HOME', 'LANG']),
     interpolationSource: { ...env },
   });

@@ -119,9 +119,7 @@ describe('workers that stop, hand back and die', () => {
     expect(contentOf(replies[0])).toMatch(
       /^Fake Claude answer \(turn 2 of session\): Your previous run .* was interrupted/,
     );
-    const resumed = cliRecords(workspace).find(
-      (record) => record.argv.includes('--resume') && record.argv.includes(first.sessionId!),
-    );
+    const resumed = cliRecords(workspace).find((record) => record.argv.includes(`--resume=${first.sessionId!}`));
     expect(resumed).toBeDefined();
     resumer.child.kill('SIGTERM');
     expect(await resumer.exit).toBe(0);

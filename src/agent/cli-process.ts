@@ -1,7 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { ProcessExit } from './run-outcome';
 
 export interface ProcessSpec {
   readonly command: string;
@@ -11,7 +9,12 @@ export interface ProcessSpec {
   readonly stdin: string;
 }
 
-export interface RunningProcess {
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface CliProcess {
   readonly pid: number | undefined;
   /** Settles when the CLI itself has exited; rejects only when it could not start. */
   readonly exited: Promise<ProcessExit>;
@@ -26,42 +29,39 @@ const STDERR_TAIL_BYTES = 4_096;
 /** A stream-json line longer than this is dropped unread: memory stays bounded whatever the CLI prints. */
 export const MAX_LINE_CHARS = 8 * 1024 * 1024;
 
-/** The only place that spawns a process. The child leads its own process group. */
-@Injectable()
-export class ClaudeProcessAdapter {
-  start(
-    spec: ProcessSpec,
-    onLine: (line: string) => void,
-    onOversizedLine: () => void = () => undefined,
-  ): RunningProcess {
-    const child = spawn(spec.command, [...spec.args], {
-      cwd: spec.cwd,
-      env: { ...spec.env },
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
-    // A CLI that exits before reading its prompt closes stdin under us; the exit code tells the story.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(spec.stdin);
-    const outputClosed = readLines(child.stdout, onLine, onOversizedLine);
-    const exited = new Promise<ProcessExit>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
+/** Starts the CLI as the leader of its own process group, the prompt on stdin, lines handed over as they come. */
+export function startCli(
+  spec: ProcessSpec,
+  onLine: (line: string) => void,
+  onOversizedLine: () => void = () => undefined,
+): CliProcess {
+  const child = spawn(spec.command, [...spec.args], {
+    cwd: spec.cwd,
+    env: { ...spec.env },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
+  });
+  // A CLI that exits before reading its prompt closes stdin under us; the exit code tells the story.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(spec.stdin);
+  const outputClosed = readLines(child.stdout, onLine, onOversizedLine);
+  const exited = new Promise<ProcessExit>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
 
-    return {
-      pid: child.pid,
-      exited,
-      outputClosed,
-      signalGroup: (signal) => signalGroup(child.pid, signal),
-      stderrTail: () => stderr,
-    };
-  }
+  return {
+    pid: child.pid,
+    exited,
+    outputClosed,
+    signalGroup: (signal) => signalGroup(child.pid, signal),
+    stderrTail: () => stderr,
+  };
 }
 
 /** Splits a stream into lines, dropping (and reporting) any line longer than MAX_LINE_CHARS. */
