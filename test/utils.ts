@@ -251,7 +251,12 @@ export interface CliRecord {
   endedAt: number | null;
   exitCode: number | null;
   signal: string | null;
+  uid: number;
+  gid: number;
   childPid?: number;
+  detachedPid?: number;
+  /** What a `[[probe:…]]` run could read. */
+  probe?: { uid: number; gid: number; read: { path: string; content: string }[] };
 }
 
 /** What the fake CLI recorded about each of its runs, oldest first. */

@@ -37,6 +37,12 @@ export function stopReason(by: string): string {
   return `stop:${by}`;
 }
 
+/** Who stopped the job, when its signal was aborted by a stop from Slack (not by a shutdown). */
+function stopperOf(signal: AbortSignal | undefined): string | undefined {
+  const reason: unknown = signal?.aborted ? signal.reason : undefined;
+  return typeof reason === 'string' && reason.startsWith('stop:') ? reason.slice('stop:'.length) : undefined;
+}
+
 const CONTINUE_PROMPT =
   'Your previous run on the request above was interrupted before you could answer. Please continue and answer it.';
 
@@ -114,6 +120,12 @@ export class ClaudeJobService {
     const prompt = resuming
       ? CONTINUE_PROMPT
       : await this.promptFor(bot, thread, data, files && this.files.promptNotice(files));
+    // A stop that came while the files and the thread were read keeps the CLI from starting at all.
+    const stoppedBy = stopperOf(context.signal) ?? (await this.stopper.stopRequestedBy(context.id));
+    if (stoppedBy !== undefined) {
+      await this.files.cleanup(bot, context.id).catch(() => undefined);
+      return this.conclude(bot, data, progress, stoppedLine(stoppedBy), { outcome: 'stopped' }, REACTIONS.stopped);
+    }
     await context.remember({ cliStartedAt: Date.now(), handedBack: false });
     const startedAt = Date.now();
     const run: Omit<CliRun, 'resumeSessionId'> = {
@@ -167,9 +179,9 @@ export class ClaudeJobService {
   ): Promise<Ending> {
     const costs = { sessionId: error.sessionId, model: error.model, result: error.result };
     if (error.kind === 'interrupted') {
-      const reason: unknown = context.signal?.reason;
-      if (typeof reason === 'string' && reason.startsWith('stop:')) {
-        const line = stoppedLine(reason.slice('stop:'.length));
+      const stoppedBy = stopperOf(context.signal);
+      if (stoppedBy !== undefined) {
+        const line = stoppedLine(stoppedBy);
         return this.conclude(bot, context.data, progress, line, { outcome: 'stopped', ...costs }, REACTIONS.stopped);
       }
       // A shutdown: the job goes back to the queue, and the next worker resumes the session.

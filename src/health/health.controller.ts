@@ -42,12 +42,12 @@ export class HealthController {
   }
 
   private checks(): (() => HealthIndicatorResult | Promise<HealthIndicatorResult>)[] {
-    const worker = this.readiness.workerRunning();
+    const optional = [this.readiness.workerRunning(), this.readiness.agentAnswers()];
     return [
       () => this.readiness.notShuttingDown(),
       () => this.readiness.redisAnswers(),
       () => this.readiness.botsIdentified(),
-      ...(worker ? [worker] : []),
+      ...optional.filter((check) => check !== undefined),
     ];
   }
 }

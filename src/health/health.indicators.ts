@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
+import { AgentSupervisor } from '../agent/agent-supervisor';
 import { BotIdentityService } from '../bots/bot-identity.service';
 import { ClaudeJobProcessor } from '../claude-runner/claude-job.processor';
 import { withTimeout } from '../common/timeouts';
@@ -18,6 +19,7 @@ export class ReadinessIndicators {
     private readonly identities: BotIdentityService,
     private readonly shutdown: ShutdownState,
     @Optional() private readonly processor?: ClaudeJobProcessor,
+    @Optional() private readonly agents?: AgentSupervisor,
   ) {}
 
   async redisAnswers() {
@@ -39,6 +41,17 @@ export class ReadinessIndicators {
     const indicator = this.indicators.check('bots');
     const waiting = this.identities.unidentified();
     return waiting.length === 0 ? indicator.up() : indicator.down({ message: 'waiting for Slack auth.test', waiting });
+  }
+
+  /** Undefined where this role runs no CLI. */
+  agentAnswers() {
+    const agents = this.agents;
+    if (!agents) return undefined;
+    return async () => {
+      const indicator = this.indicators.check('agent');
+      const problem = await agents.problem();
+      return problem === undefined ? indicator.up() : indicator.down({ message: problem });
+    };
   }
 
   /** Undefined where this role runs no worker. */
