@@ -150,7 +150,7 @@ describe('workers that stop, hand back and die', () => {
     expect(contentOf(replies[1])).toBe('Fake Claude answer (turn 2 of session): which word?');
     const [firstRun] = runsFor('remember the word');
     const [secondRun] = runsFor('which word?');
-    expect(secondRun.argv).toContain(firstRun.sessionId);
+    expect(secondRun.argv).toContain(`--resume=${firstRun.sessionId}`);
     expect(secondRun.env.CLAUDE_CONFIG_DIR).toContain('data-second');
     second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);
