@@ -35,7 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 redis_port="$(free_port)"
 slack_port="$(free_port)"
 api_port="$(free_port)"
@@ -71,14 +70,6 @@ service_env=(
   -e CLAUDE_BIN=/opt/fake/claude -e CLAUDE_WORKING_DIRECTORY=/srv/repos/smoke -e SHUTDOWN_GRACE_SECONDS=3
 )
 show_logs() { for c in "${containers[@]}"; do echo "--- $c"; podman logs --tail 30 "$c" 2>&1; done; }
-wait_for() { # url code seconds
-  local deadline=$((SECONDS + $3))
-  while [ $SECONDS -lt $deadline ]; do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
 
 wait_for "http://127.0.0.1:$slack_port/api/api.test" 200 20 || die "the fake Slack did not start"
 run agent "$AGENT_UID" -e PROCESS_ROLE=runner -e AGENT_SOCKET=/run/agent/agent.sock -e DATA_DIR=/data \

@@ -148,7 +148,6 @@ log "ok: the chart's clone init container clones as node with a read-only root, 
 
 # ---- run both roles -----------------------------------------------------------
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 redis_port="$(free_port)"
 slack_port="$(free_port)"
 api_port="$(free_port)"
@@ -160,15 +159,6 @@ node test/fakes/fake-slack-server.ts --port "$slack_port" \
   --bot xoxb-smoke-token:U0DEMOBOT01:B0DEMOBOT01:T0DEMO0001:A0DEMO00001:smoke >"$work/slack.log" 2>&1 &
 pids+=($!)
 
-# Answers 0 once $1 returns HTTP $2, within $3 seconds.
-wait_for() {
-  local deadline=$((SECONDS + $3))
-  while [ $SECONDS -lt $deadline ]; do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
 
 start_role() { # role port
   local name="orchestrator-smoke-$1-$$"
