@@ -1,7 +1,7 @@
 /** What the chart does with its values: roles, secrets, Redis, working directories, scaling, network and monitoring. */
 import { parse } from 'yaml';
 import { find, FULLNAME, type K8sObject, render, type RenderOptions } from './support/helm';
-import { type Container, envOf, type Service, type Workload, workloads } from './support/objects';
+import { type Container, containerNamed, envOf, type Service, type Workload, workloads } from './support/objects';
 
 const SECRETS = { secrets: { SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-t' } };
 
@@ -9,7 +9,7 @@ function workload(objects: K8sObject[], role: 'api' | 'worker'): Workload {
   return find(objects, 'Deployment', `${FULLNAME}-${role}`) as Workload;
 }
 function container(objects: K8sObject[], role: 'api' | 'worker'): Container {
-  return workload(objects, role).spec.template.spec.containers[0];
+  return containerNamed(workload(objects, role).spec.template.spec, role);
 }
 function annotations(options: RenderOptions, role: 'api' | 'worker' = 'worker'): Record<string, string> {
   return workload(render(options), role).spec.template.metadata.annotations ?? {};
@@ -261,8 +261,8 @@ describe('working directories', () => {
   const worker = workload(objects, 'worker').spec.template.spec;
   const volumes = new Map((worker.volumes ?? []).map((v) => [v.name, v]));
 
-  test('mounts each workspace in the worker where the bots file says', () => {
-    const mounts = worker.containers[0].volumeMounts ?? [];
+  test('mounts each workspace in the agent container where the bots file says', () => {
+    const mounts = containerNamed(worker, 'agent').volumeMounts ?? [];
     expect(mounts).toEqual(
       expect.arrayContaining([
         { name: 'ws-backend', mountPath: '/srv/repos/backend' },
@@ -316,7 +316,8 @@ describe('working directories', () => {
         workspaces: { default: { existingClaim: 'repo' } },
       },
     });
-    expect(container(single, 'worker').volumeMounts).toContainEqual({ name: 'ws-default', mountPath: '/srv/repo' });
+    const agent = containerNamed(workload(single, 'worker').spec.template.spec, 'agent');
+    expect(agent.volumeMounts).toContainEqual({ name: 'ws-default', mountPath: '/srv/repo' });
   });
 });
 

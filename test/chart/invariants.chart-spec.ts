@@ -21,6 +21,7 @@ const EXTERNAL = new Set([
   'PersistentVolumeClaim/ops-repos',
   'ConfigMap/corporate-ca',
   'ServiceAccount/orchestrator-runner',
+  'Secret/agent-credentials',
 ]);
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Volume types the restricted Pod Security profile allows. */
@@ -135,6 +136,7 @@ describe.each(CI_FILES)('the render of %s', (file) => {
   test('runs every pod under the restricted Pod Security profile', () => {
     const pods = workloads(rendered(file));
     expect(pods.length).toBeGreaterThanOrEqual(2);
+    const checked: string[] = [];
     for (const workload of pods) {
       const pod = workload.spec.template.spec;
       const where = `${workload.kind}/${workload.metadata.name}`;
@@ -152,6 +154,7 @@ describe.each(CI_FILES)('the render of %s', (file) => {
       for (const container of allContainers(pod)) {
         const sc = container.securityContext ?? {};
         const at = `${where} ${container.name}`;
+        checked.push(at);
         expect([at, sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot]).toEqual([at, true]);
         expect([at, (sc.runAsUser ?? pod.securityContext?.runAsUser ?? 0) > 0]).toEqual([at, true]);
         expect([at, sc.allowPrivilegeEscalation, sc.privileged ?? false, sc.readOnlyRootFilesystem]).toEqual([
@@ -168,6 +171,9 @@ describe.each(CI_FILES)('the render of %s', (file) => {
         expect([at, container.volumeMounts?.some((m) => m.mountPath === '/tmp')]).toEqual([at, true]);
       }
     }
+    expect(checked).toEqual(
+      expect.arrayContaining(['Deployment/rel-orchestrator-worker worker', 'Deployment/rel-orchestrator-worker agent']),
+    );
   });
 
   test('selects its own pods and resolves every reference', () => {

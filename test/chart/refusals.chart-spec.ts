@@ -43,6 +43,8 @@ describe('the schema refuses', () => {
     ['a failure ratio above 1', { metrics: { prometheusRule: { jobFailureRatio: 2 } } }, /jobFailureRatio/],
     ['a label value Kubernetes would refuse', { commonLabels: { team: 'platform team' } }, /commonLabels/],
     ['a workspace name that is no bot id', { workspaces: { Backend: { mountPath: '/srv' } } }, /Backend/],
+    ['AGENT_SOCKET in env (the chart sets it in both containers)', { env: { AGENT_SOCKET: '/tmp/s' } }, /AGENT_SOCKET/],
+    ['an agent running as root', { agent: { runAsUser: 0 } }, /agent.runAsUser/],
   ])('%s', (_case, values, message) => {
     const error = renderError({ values: { ...SECRETS, ...values } });
     expect(error).toMatch(/values don't meet the specifications of the schema/);
@@ -96,6 +98,37 @@ describe('the templates refuse', () => {
         externalRedis: { existingSecret: 'r', existingSecretUrlKey: 'url' },
       },
       /KEDA reads Redis by host and password/,
+    ],
+    [
+      'an agent with the worker’s uid',
+      { agent: { runAsUser: 1000 } },
+      /agent.runAsUser \(1000\) must differ from the worker's uid \(1000\)/,
+    ],
+    [
+      'a worker pod without fsGroup (the worker could not reach the agent’s socket)',
+      { podSecurityContext: { fsGroup: null } },
+      /podSecurityContext.fsGroup is required/,
+    ],
+    [
+      'the chart’s Secret as the agent’s credentials',
+      { agent: { envFromSecret: 'rel-orchestrator' } },
+      /agent: Secret "rel-orchestrator" holds the worker's secrets/,
+    ],
+    [
+      'the existingSecret as the agent’s credentials',
+      { existingSecret: 'slack', agent: { envFromSecret: 'slack' } },
+      /agent: Secret "slack" holds the worker's secrets/,
+    ],
+    [
+      'the Redis password in the agent’s extra variables',
+      {
+        agent: {
+          extraEnv: [
+            { name: 'P', valueFrom: { secretKeyRef: { name: 'rel-orchestrator-redis', key: 'redis-password' } } },
+          ],
+        },
+      },
+      /agent: Secret "rel-orchestrator-redis" holds the worker's secrets/,
     ],
   ])('%s', (_case, values, message) => {
     expect(renderError({ values: { ...SECRETS, ...values } })).toMatch(message);

@@ -358,11 +358,89 @@ the Redis variables.
 {{- end }}
 
 {{/*
-Volumes and mounts of both roles. Call with (dict "ctx" $ "role" "api").
-The api gets an empty folder at each working directory: it only checks that
-the folder exists, and must not hold a worker's ReadWriteOnce claim.
+The worker reaches the agent over this Unix socket, on an emptyDir both
+containers mount at its folder.
+*/}}
+{{- define "orchestrator.agentSocketDir" -}}
+/run/agent
+{{- end }}
+
+{{- define "orchestrator.agentSocket" -}}
+{{- printf "%s/agent.sock" (include "orchestrator.agentSocketDir" .) }}
+{{- end }}
+
+{{/*
+uid of the worker container (the agent must run as another one).
+*/}}
+{{- define "orchestrator.workerUid" -}}
+{{- int (coalesce .Values.containerSecurityContext.runAsUser .Values.podSecurityContext.runAsUser 0) }}
+{{- end }}
+
+{{/*
+Security context of the agent container and of the workspaces' clones: the
+shared one, as agent.runAsUser (uid and primary group). The pod's fsGroup
+stays a supplementary group of every container: through it the worker
+connects to the socket the agent creates (mode 0660 in a setgid folder).
+*/}}
+{{- define "orchestrator.agentSecurityContext" -}}
+{{- $uid := int .Values.agent.runAsUser }}
+{{- toYaml (merge (dict "runAsUser" $uid "runAsGroup" $uid "runAsNonRoot" true) (deepCopy .Values.containerSecurityContext)) }}
+{{- end }}
+
+{{/*
+Refuses values that would hand the agent the worker's identity or secrets.
+*/}}
+{{- define "orchestrator.agentChecks" -}}
+{{- $uid := int .Values.agent.runAsUser }}
+{{- $worker := int (include "orchestrator.workerUid" .) }}
+{{- if eq $uid $worker }}
+{{- fail (printf "agent.runAsUser (%d) must differ from the worker's uid (%d): the agent runs the CLI as another user" $uid $worker) }}
+{{- end }}
+{{- if not .Values.podSecurityContext.fsGroup }}
+{{- fail "podSecurityContext.fsGroup is required: the worker reaches the agent's socket, and the agent its workspaces, through that group" }}
+{{- end }}
+{{- $forbidden := list (include "orchestrator.secretName" .) }}
+{{- with include "orchestrator.redis.passwordSecretName" . }}{{ $forbidden = append $forbidden . }}{{ end }}
+{{- if and (not .Values.redis.enabled) .Values.externalRedis.existingSecret }}{{ $forbidden = append $forbidden .Values.externalRedis.existingSecret }}{{ end }}
+{{- range .Values.workspaces }}
+{{- if and .git .git.existingSecret }}{{ $forbidden = append $forbidden .git.existingSecret }}{{ end }}
+{{- end }}
+{{- $refs := list }}
+{{- with .Values.agent.envFromSecret }}{{ $refs = append $refs . }}{{ end }}
+{{- range .Values.agent.extraEnv }}
+{{- if and .valueFrom .valueFrom.secretKeyRef }}{{ $refs = append $refs .valueFrom.secretKeyRef.name }}{{ end }}
+{{- end }}
+{{- range $refs }}
+{{- if has . $forbidden }}
+{{- fail (printf "agent: Secret %q holds the worker's secrets (Slack, Redis or git credentials); give the agent a Secret with its own credentials only" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Volume mounts of a container. Call with (dict "ctx" $ "role" "api"|"worker"|"agent").
+  api     an empty folder at each working directory: it only checks that the
+          folder exists, and must not hold a worker's ReadWriteOnce claim;
+  worker  the bots file and the agent's socket; no workspace, no CLI state;
+  agent   the workspaces, the CLI's state (DATA_DIR) and the socket: its own
+          /tmp and /data, nothing of the worker's.
 */}}
 {{- define "orchestrator.volumeMounts" -}}
+{{- if eq .role "agent" }}
+- name: agent-tmp
+  mountPath: /tmp
+- name: agent-data
+  mountPath: /data
+- name: agent-socket
+  mountPath: {{ include "orchestrator.agentSocketDir" .ctx }}
+{{- range (include "orchestrator.workspaces" .ctx | fromYaml).workspaces }}
+- name: {{ .volumeName }}
+  mountPath: {{ .mountPath }}
+  {{- if .subPath }}
+  subPath: {{ .subPath }}
+  {{- end }}
+{{- end }}
+{{- else }}
 - name: tmp
   mountPath: /tmp
 - name: data
@@ -382,29 +460,33 @@ the folder exists, and must not hold a worker's ReadWriteOnce claim.
 {{- end }}
 {{- end }}
 {{- else }}
-{{- range (include "orchestrator.workspaces" .ctx | fromYaml).workspaces }}
-- name: {{ .volumeName }}
-  mountPath: {{ .mountPath }}
-  {{- if .subPath }}
-  subPath: {{ .subPath }}
-  {{- end }}
+- name: agent-socket
+  mountPath: {{ include "orchestrator.agentSocketDir" .ctx }}
 {{- end }}
 {{- end }}
 {{- end }}
 
+{{- define "orchestrator.dataVolume" -}}
+emptyDir:
+  {{- with .medium }}
+  medium: {{ . }}
+  {{- end }}
+  {{- with .sizeLimit }}
+  sizeLimit: {{ . }}
+  {{- end }}
+{{- end }}
+
+{{/*
+Volumes of a pod. Call with (dict "ctx" $ "role" "api"|"worker"); the worker
+pod's include the agent container's.
+*/}}
 {{- define "orchestrator.volumes" -}}
 {{- $ctx := .ctx }}
 - name: tmp
   emptyDir:
     sizeLimit: {{ $ctx.Values.tmpSizeLimit }}
 - name: data
-  emptyDir:
-    {{- with $ctx.Values.data.medium }}
-    medium: {{ . }}
-    {{- end }}
-    {{- with $ctx.Values.data.sizeLimit }}
-    sizeLimit: {{ . }}
-    {{- end }}
+  {{- include "orchestrator.dataVolume" $ctx.Values.data | nindent 2 }}
 {{- if include "orchestrator.hasBots" $ctx }}
 - name: bots
   configMap:
@@ -419,6 +501,22 @@ the folder exists, and must not hold a worker's ReadWriteOnce claim.
     sizeLimit: 1Mi
 {{- end }}
 {{- else }}
+- name: agent-socket
+  emptyDir:
+    medium: Memory
+    sizeLimit: 1Mi
+- name: agent-tmp
+  emptyDir:
+    sizeLimit: {{ $ctx.Values.tmpSizeLimit }}
+- name: agent-data
+  {{- include "orchestrator.dataVolume" $ctx.Values.data | nindent 2 }}
+{{- if include "orchestrator.gitInitContainers" $ctx }}
+{{- /* The clones' HOME and SSH key: in memory, mounted in no other container. */}}
+- name: clone-tmp
+  emptyDir:
+    medium: Memory
+    sizeLimit: 8Mi
+{{- end }}
 {{- range (include "orchestrator.workspaces" $ctx | fromYaml).workspaces }}
 - name: {{ .volumeName }}
   {{- if .spec.existingClaim }}
@@ -455,7 +553,8 @@ the folder exists, and must not hold a worker's ReadWriteOnce claim.
 {{/*
 Init containers of the worker: one git clone per workspace with a repository.
 The clone runs only when the volume holds no .git yet, so a claim keeps its
-work across restarts.
+work across restarts. It runs as the agent's uid: the agent edits the files,
+and git refuses to work in a repository another user owns.
 */}}
 {{- define "orchestrator.gitInitContainers" -}}
 {{- $ctx := . }}
@@ -466,7 +565,7 @@ work across restarts.
   image: {{ include "orchestrator.image" $ctx | quote }}
   imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
   securityContext:
-    {{- toYaml $ctx.Values.containerSecurityContext | nindent 4 }}
+    {{- include "orchestrator.agentSecurityContext" $ctx | nindent 4 }}
   command: ["/bin/bash", "-c"]
   args:
     - |
@@ -514,7 +613,7 @@ work across restarts.
     limits:
       memory: 1Gi
   volumeMounts:
-    - name: tmp
+    - name: clone-tmp
       mountPath: /tmp
     - name: {{ .volumeName }}
       mountPath: /workspace
