@@ -410,55 +410,6 @@ describe('network', () => {
     });
     expect(kinds(render({ values: SECRETS })).some((k) => k.startsWith('Ingress/'))).toBe(false);
   });
-
-  test('NetworkPolicies: api port from the configured sources; egress to DNS, Redis and HTTPS only; Redis from the app', () => {
-    const objects = render({ ciFiles: ['monitoring-values.yaml'] });
-    const api = find(objects, 'NetworkPolicy', `${FULLNAME}-api`).spec as {
-      ingress: { from: unknown[]; ports: unknown[] }[];
-      egress: { ports: { port: number | string; protocol: string }[]; to?: unknown[] }[];
-    };
-    expect(api.ingress).toEqual([
-      {
-        ports: [{ port: 'http', protocol: 'TCP' }],
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
-      },
-    ]);
-    expect(api.egress.map((rule) => rule.ports.map((p) => `${p.port}/${p.protocol}`).join(','))).toEqual([
-      '53/UDP,53/TCP',
-      '6379/TCP',
-      '443/TCP',
-    ]);
-    expect(api.egress[1].to).toHaveLength(1);
-    expect(api.egress[1].to?.[0]).toMatchObject({
-      podSelector: { matchLabels: { 'app.kubernetes.io/component': 'redis' } },
-    });
-    const worker = find(objects, 'NetworkPolicy', `${FULLNAME}-worker`).spec as { ingress: { from: unknown[] }[] };
-    expect(worker.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-    ]);
-    const redis = find(objects, 'NetworkPolicy', `${FULLNAME}-redis`).spec as {
-      ingress: { from: unknown[] }[];
-      egress: unknown[];
-    };
-    expect(redis.egress).toEqual([]);
-    expect(redis.ingress[0].from).toHaveLength(2);
-  });
-
-  test('SSH egress only for a worker that clones over SSH', () => {
-    const ports = (values: Record<string, unknown>, role: 'api' | 'worker'): string[] =>
-      (
-        find(
-          render({ ciFiles: ['bundled-redis-values.yaml'], values: { networkPolicy: { enabled: true }, ...values } }),
-          'NetworkPolicy',
-          `${FULLNAME}-${role}`,
-        ).spec as { egress: { ports: { port: number }[] }[] }
-      ).egress.flatMap((r) => r.ports.map((p) => String(p.port)));
-    expect(ports({}, 'worker')).toContain('22');
-    expect(ports({}, 'api')).not.toContain('22');
-    expect(
-      ports({ workspaces: { docs: { git: { repository: 'https://example.com/docs.git' } } } }, 'worker'),
-    ).not.toContain('22');
-  });
 });
 
 describe('monitoring', () => {
@@ -513,9 +464,7 @@ describe('monitoring', () => {
 
   test('none of it without the values', () => {
     expect(
-      kinds(render({ values: SECRETS })).filter((k) =>
-        /ServiceMonitor|PrometheusRule|dashboard|NetworkPolicy|ScaledObject/.test(k),
-      ),
+      kinds(render({ values: SECRETS })).filter((k) => /ServiceMonitor|PrometheusRule|dashboard|ScaledObject/.test(k)),
     ).toEqual([]);
   });
 });

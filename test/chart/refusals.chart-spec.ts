@@ -45,6 +45,11 @@ describe('the schema refuses', () => {
     ['a workspace name that is no bot id', { workspaces: { Backend: { mountPath: '/srv' } } }, /Backend/],
     ['AGENT_SOCKET in env (the chart sets it in both containers)', { env: { AGENT_SOCKET: '/tmp/s' } }, /AGENT_SOCKET/],
     ['an agent running as root', { agent: { runAsUser: 0 } }, /agent.runAsUser/],
+    [
+      'a cluster range that is no IPv4 CIDR (it is an exception of 0.0.0.0/0)',
+      { networkPolicy: { clusterCIDRs: ['fd00::/8'] } },
+      /networkPolicy.clusterCIDRs/,
+    ],
   ])('%s', (_case, values, message) => {
     const error = renderError({ values: { ...SECRETS, ...values } });
     expect(error).toMatch(/values don't meet the specifications of the schema/);
