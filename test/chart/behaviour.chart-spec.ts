@@ -173,6 +173,19 @@ describe('Redis', () => {
     expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
   });
 
+  test('bundled: maxmemory is 80 % of the memory limit by default, in whole mb', () => {
+    const maxmemory = (limit?: string): string | undefined => {
+      const values = limit ? { ...SECRETS, redis: { resources: { limits: { memory: limit } } } } : SECRETS;
+      const config = find(render({ values }), 'ConfigMap', `${FULLNAME}-redis`) as K8sObject & {
+        data: Record<string, string>;
+      };
+      return /^maxmemory (\S+)$/m.exec(config.data['redis.conf'])?.[1];
+    };
+    expect(maxmemory()).toBe('409mb');
+    expect(maxmemory('1Gi')).toBe('819mb');
+    expect(maxmemory('2G')).toBe('1525mb');
+  });
+
   test('bundled without a password given: a random one of 32 characters', () => {
     const secret = find(render({ ciFiles: ['default-values.yaml'] }), 'Secret', `${FULLNAME}-redis`) as K8sObject & {
       data: Record<string, string>;

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHART_DIR, helm, type K8sObject, NAMESPACE, render } from './support/helm';
 import { allContainers, matches, type Service, type Workload, workloads } from './support/objects';
+import { kubernetesBytes, redisBytes } from './support/quantities';
 import { typeCheck } from './support/typecheck';
 import { customResourceValues, validateManifests } from './support/validate';
 
@@ -245,6 +246,23 @@ describe.each(CI_FILES)('the render of %s', (file) => {
         expect([object.metadata.name, has(objects, target.kind, target.name)]).toEqual([object.metadata.name, true]);
       }
     }
+  });
+
+  test('caps the bundled Redis below its memory limit, and a full Redis refuses writes (noeviction)', () => {
+    const objects = rendered(file);
+    const redis = objects.find((o) => o.kind === 'StatefulSet') as Workload | undefined;
+    if (!redis) return;
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-redis')) as K8sObject & {
+      data: Record<string, string>;
+    };
+    const conf = config.data['redis.conf'];
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(conf.match(/^maxmemory-policy /gm)).toHaveLength(1);
+    const maxmemory = /^maxmemory (\S+)$/m.exec(conf)?.[1] ?? '';
+    expect(conf.match(/^maxmemory /gm)).toHaveLength(1);
+    const limit = redis.spec.template.spec.containers[0].resources?.limits?.memory ?? '';
+    expect(redisBytes(maxmemory)).toBeGreaterThan(0);
+    expect(redisBytes(maxmemory)).toBeLessThan(kubernetesBytes(limit));
   });
 
   test('rolls the api and worker pods when configuration or secrets change', () => {

@@ -40,6 +40,7 @@ describe('the schema refuses', () => {
       { ingress: { enabled: true, hosts: [{ host: 'a.example.com', paths: [{ path: 'webhooks' }] }] } },
       /path/,
     ],
+    ['a Redis maxmemory of 0 (Redis’s “no limit”)', { redis: { maxmemory: '0' } }, /redis.maxmemory/],
     ['a failure ratio above 1', { metrics: { prometheusRule: { jobFailureRatio: 2 } } }, /jobFailureRatio/],
     ['a label value Kubernetes would refuse', { commonLabels: { team: 'platform team' } }, /commonLabels/],
     ['a workspace name that is no bot id', { workspaces: { Backend: { mountPath: '/srv' } } }, /Backend/],
@@ -103,6 +104,26 @@ describe('the templates refuse', () => {
         externalRedis: { existingSecret: 'r', existingSecretUrlKey: 'url' },
       },
       /KEDA reads Redis by host and password/,
+    ],
+    [
+      'a Redis maxmemory not below its memory limit',
+      { redis: { maxmemory: '512mb' } },
+      /redis.maxmemory \(512mb = 536870912 bytes\) must be below redis.resources.limits.memory \(512Mi = 536870912 bytes\)/,
+    ],
+    [
+      'a Redis maxmemory in MiB above a limit in decimal megabytes',
+      { redis: { maxmemory: '500mb', resources: { limits: { memory: '500M' } } } },
+      /redis.maxmemory \(500mb = 524288000 bytes\) must be below redis.resources.limits.memory \(500M = 500000000 bytes\)/,
+    ],
+    [
+      'a bundled Redis with neither a memory limit nor maxmemory',
+      { redis: { resources: { limits: null } } },
+      /redis.maxmemory: give redis.resources.limits.memory/,
+    ],
+    [
+      'maxmemory-policy in the extra Redis config (BullMQ needs noeviction)',
+      { redis: { extraConfig: 'maxmemory-policy allkeys-lru\n' } },
+      /redis.extraConfig: set maxmemory with redis.maxmemory; maxmemory-policy stays noeviction/,
     ],
     [
       'an agent with the worker’s uid',

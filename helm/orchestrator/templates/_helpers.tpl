@@ -264,6 +264,69 @@ float, and 1000000 would print as 1e+06.
 {{- end }}
 
 {{/*
+A Kubernetes memory quantity in bytes. Call with (dict "q" quantity "name"
+value's name): 512Mi, 1Gi, 500M, 1.5G, 536870912, 1e9.
+*/}}
+{{- define "orchestrator.quantityBytes" -}}
+{{- $q := toString .q }}
+{{- $suffixes := "(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)" }}
+{{- if not (regexMatch (printf "^[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?%s?$" $suffixes) $q) }}
+{{- fail (printf "%s: %q is not a memory quantity the chart can compare (such as 512Mi or 1G)" .name $q) }}
+{{- end }}
+{{- $number := regexReplaceAll (printf "%s$" $suffixes) $q "" }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "E" 1000000000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}
+{{- int64 (floor (mulf (float64 $number) (get $units (trimPrefix $number $q)))) }}
+{{- end }}
+
+{{/*
+A redis.conf memory size in bytes: 400mb (MiB), 400m (10^6), 1gb, 1g, 1kb, 1k, bytes.
+*/}}
+{{- define "orchestrator.redis.memoryBytes" -}}
+{{- $m := lower (toString .) }}
+{{- $number := regexReplaceAll "[a-z]+$" $m "" }}
+{{- $units := dict "" 1 "b" 1 "k" 1000 "kb" 1024 "m" 1000000 "mb" 1048576 "g" 1000000000 "gb" 1073741824 }}
+{{- mul (int64 $number) (get $units (trimPrefix $number $m)) }}
+{{- end }}
+
+{{/*
+maxmemory of the bundled Redis: redis.maxmemory, or 80 % of the container's
+memory limit in whole mb. Either way below that limit, with room for what
+maxmemory does not count (buffers, fragmentation, the append-only file's
+rewrite), so that a full Redis refuses writes (noeviction) instead of being
+OOM-killed.
+*/}}
+{{- define "orchestrator.redis.maxmemory" -}}
+{{- $redis := .Values.redis }}
+{{- $limit := dig "limits" "memory" "" (default dict $redis.resources) }}
+{{- $limitBytes := 0 }}
+{{- if $limit }}
+{{- $limitBytes = int64 (include "orchestrator.quantityBytes" (dict "q" $limit "name" "redis.resources.limits.memory")) }}
+{{- end }}
+{{- if regexMatch "(?mi)^\\s*maxmemory(-policy)?\\s" (default "" $redis.extraConfig) }}
+{{- fail "redis.extraConfig: set maxmemory with redis.maxmemory; maxmemory-policy stays noeviction, or BullMQ loses jobs" }}
+{{- end }}
+{{- if $redis.maxmemory }}
+{{- $bytes := int64 (include "orchestrator.redis.memoryBytes" $redis.maxmemory) }}
+{{- if le $bytes 0 }}
+{{- fail (printf "redis.maxmemory %q: 0 would mean no limit" $redis.maxmemory) }}
+{{- end }}
+{{- if and $limitBytes (ge $bytes $limitBytes) }}
+{{- fail (printf "redis.maxmemory (%s = %d bytes) must be below redis.resources.limits.memory (%s = %d bytes), or Redis is OOM-killed before it refuses writes; leave it empty for 80 %% of the limit" $redis.maxmemory $bytes (toString $limit) $limitBytes) }}
+{{- end }}
+{{- $redis.maxmemory }}
+{{- else }}
+{{- if not $limitBytes }}
+{{- fail "redis.maxmemory: give redis.resources.limits.memory (maxmemory is then 80 % of it) or a maxmemory of your own" }}
+{{- end }}
+{{- $mb := div (mul $limitBytes 8) (mul 10 1048576) }}
+{{- if lt $mb 1 }}
+{{- fail (printf "redis.resources.limits.memory (%s) is too small for Redis" (toString $limit)) }}
+{{- end }}
+{{- printf "%dmb" $mb }}
+{{- end }}
+{{- end }}
+
+{{/*
 Secret and key of the Redis password; empty secret name when there is none.
 */}}
 {{- define "orchestrator.redis.passwordSecretName" -}}
