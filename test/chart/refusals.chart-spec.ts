@@ -156,6 +156,11 @@ describe('the templates refuse', () => {
       },
       /agent: Secret "rel-orchestrator-redis" holds the worker's secrets/,
     ],
+    [
+      'the bots file among the agent’s extra mounts',
+      { agent: { extraVolumeMounts: [{ name: 'bots', mountPath: '/etc/bots' }] } },
+      /agent.extraVolumeMounts: volume "bots" is the worker's/,
+    ],
   ])('%s', (_case, values, message) => {
     expect(renderError({ values: { ...SECRETS, ...values } })).toMatch(message);
   });

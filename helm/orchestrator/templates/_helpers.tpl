@@ -478,6 +478,11 @@ Refuses values that would hand the agent the worker's identity or secrets.
 {{- fail (printf "agent: Secret %q holds the worker's secrets (Slack, Redis or git credentials); give the agent a Secret with its own credentials only" .) }}
 {{- end }}
 {{- end }}
+{{- range .Values.agent.extraVolumeMounts }}
+{{- if or (has .name (list "tmp" "data" "bots" "clone-tmp")) (hasSuffix "-git-auth" .name) }}
+{{- fail (printf "agent.extraVolumeMounts: volume %q is the worker's (its scratch, the bots file or git credentials), not for the agent" .name) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
