@@ -1,7 +1,7 @@
 /** What the chart does with its values: roles, secrets, Redis, working directories, scaling, network and monitoring. */
 import { parse } from 'yaml';
 import { find, FULLNAME, type K8sObject, render, type RenderOptions } from './support/helm';
-import { type Container, envOf, type Service, type Workload, workloads } from './support/objects';
+import { type Container, containerNamed, envOf, type Service, type Workload, workloads } from './support/objects';
 
 const SECRETS = { secrets: { SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-t' } };
 
@@ -9,7 +9,7 @@ function workload(objects: K8sObject[], role: 'api' | 'worker'): Workload {
   return find(objects, 'Deployment', `${FULLNAME}-${role}`) as Workload;
 }
 function container(objects: K8sObject[], role: 'api' | 'worker'): Container {
-  return workload(objects, role).spec.template.spec.containers[0];
+  return containerNamed(workload(objects, role).spec.template.spec, role);
 }
 function annotations(options: RenderOptions, role: 'api' | 'worker' = 'worker'): Record<string, string> {
   return workload(render(options), role).spec.template.metadata.annotations ?? {};
@@ -173,6 +173,19 @@ describe('Redis', () => {
     expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
   });
 
+  test('bundled: maxmemory is 80 % of the memory limit by default, in whole mb', () => {
+    const maxmemory = (limit?: string): string | undefined => {
+      const values = limit ? { ...SECRETS, redis: { resources: { limits: { memory: limit } } } } : SECRETS;
+      const config = find(render({ values }), 'ConfigMap', `${FULLNAME}-redis`) as K8sObject & {
+        data: Record<string, string>;
+      };
+      return /^maxmemory (\S+)$/m.exec(config.data['redis.conf'])?.[1];
+    };
+    expect(maxmemory()).toBe('409mb');
+    expect(maxmemory('1Gi')).toBe('819mb');
+    expect(maxmemory('2G')).toBe('1525mb');
+  });
+
   test('bundled without a password given: a random one of 32 characters', () => {
     const secret = find(render({ ciFiles: ['default-values.yaml'] }), 'Secret', `${FULLNAME}-redis`) as K8sObject & {
       data: Record<string, string>;
@@ -261,8 +274,8 @@ describe('working directories', () => {
   const worker = workload(objects, 'worker').spec.template.spec;
   const volumes = new Map((worker.volumes ?? []).map((v) => [v.name, v]));
 
-  test('mounts each workspace in the worker where the bots file says', () => {
-    const mounts = worker.containers[0].volumeMounts ?? [];
+  test('mounts each workspace in the agent container where the bots file says', () => {
+    const mounts = containerNamed(worker, 'agent').volumeMounts ?? [];
     expect(mounts).toEqual(
       expect.arrayContaining([
         { name: 'ws-backend', mountPath: '/srv/repos/backend' },
@@ -316,7 +329,8 @@ describe('working directories', () => {
         workspaces: { default: { existingClaim: 'repo' } },
       },
     });
-    expect(container(single, 'worker').volumeMounts).toContainEqual({ name: 'ws-default', mountPath: '/srv/repo' });
+    const agent = containerNamed(workload(single, 'worker').spec.template.spec, 'agent');
+    expect(agent.volumeMounts).toContainEqual({ name: 'ws-default', mountPath: '/srv/repo' });
   });
 });
 
@@ -409,55 +423,6 @@ describe('network', () => {
     });
     expect(kinds(render({ values: SECRETS })).some((k) => k.startsWith('Ingress/'))).toBe(false);
   });
-
-  test('NetworkPolicies: api port from the configured sources; egress to DNS, Redis and HTTPS only; Redis from the app', () => {
-    const objects = render({ ciFiles: ['monitoring-values.yaml'] });
-    const api = find(objects, 'NetworkPolicy', `${FULLNAME}-api`).spec as {
-      ingress: { from: unknown[]; ports: unknown[] }[];
-      egress: { ports: { port: number | string; protocol: string }[]; to?: unknown[] }[];
-    };
-    expect(api.ingress).toEqual([
-      {
-        ports: [{ port: 'http', protocol: 'TCP' }],
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
-      },
-    ]);
-    expect(api.egress.map((rule) => rule.ports.map((p) => `${p.port}/${p.protocol}`).join(','))).toEqual([
-      '53/UDP,53/TCP',
-      '6379/TCP',
-      '443/TCP',
-    ]);
-    expect(api.egress[1].to).toHaveLength(1);
-    expect(api.egress[1].to?.[0]).toMatchObject({
-      podSelector: { matchLabels: { 'app.kubernetes.io/component': 'redis' } },
-    });
-    const worker = find(objects, 'NetworkPolicy', `${FULLNAME}-worker`).spec as { ingress: { from: unknown[] }[] };
-    expect(worker.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-    ]);
-    const redis = find(objects, 'NetworkPolicy', `${FULLNAME}-redis`).spec as {
-      ingress: { from: unknown[] }[];
-      egress: unknown[];
-    };
-    expect(redis.egress).toEqual([]);
-    expect(redis.ingress[0].from).toHaveLength(2);
-  });
-
-  test('SSH egress only for a worker that clones over SSH', () => {
-    const ports = (values: Record<string, unknown>, role: 'api' | 'worker'): string[] =>
-      (
-        find(
-          render({ ciFiles: ['bundled-redis-values.yaml'], values: { networkPolicy: { enabled: true }, ...values } }),
-          'NetworkPolicy',
-          `${FULLNAME}-${role}`,
-        ).spec as { egress: { ports: { port: number }[] }[] }
-      ).egress.flatMap((r) => r.ports.map((p) => String(p.port)));
-    expect(ports({}, 'worker')).toContain('22');
-    expect(ports({}, 'api')).not.toContain('22');
-    expect(
-      ports({ workspaces: { docs: { git: { repository: 'https://example.com/docs.git' } } } }, 'worker'),
-    ).not.toContain('22');
-  });
 });
 
 describe('monitoring', () => {
@@ -512,9 +477,7 @@ describe('monitoring', () => {
 
   test('none of it without the values', () => {
     expect(
-      kinds(render({ values: SECRETS })).filter((k) =>
-        /ServiceMonitor|PrometheusRule|dashboard|NetworkPolicy|ScaledObject/.test(k),
-      ),
+      kinds(render({ values: SECRETS })).filter((k) => /ServiceMonitor|PrometheusRule|dashboard|ScaledObject/.test(k)),
     ).toEqual([]);
   });
 });

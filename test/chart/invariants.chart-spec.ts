@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHART_DIR, helm, type K8sObject, NAMESPACE, render } from './support/helm';
 import { allContainers, matches, type Service, type Workload, workloads } from './support/objects';
+import { kubernetesBytes, redisBytes } from './support/quantities';
 import { typeCheck } from './support/typecheck';
 import { customResourceValues, validateManifests } from './support/validate';
 
@@ -21,6 +22,7 @@ const EXTERNAL = new Set([
   'PersistentVolumeClaim/ops-repos',
   'ConfigMap/corporate-ca',
   'ServiceAccount/orchestrator-runner',
+  'Secret/agent-credentials',
 ]);
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Volume types the restricted Pod Security profile allows. */
@@ -135,6 +137,7 @@ describe.each(CI_FILES)('the render of %s', (file) => {
   test('runs every pod under the restricted Pod Security profile', () => {
     const pods = workloads(rendered(file));
     expect(pods.length).toBeGreaterThanOrEqual(2);
+    const checked: string[] = [];
     for (const workload of pods) {
       const pod = workload.spec.template.spec;
       const where = `${workload.kind}/${workload.metadata.name}`;
@@ -152,6 +155,7 @@ describe.each(CI_FILES)('the render of %s', (file) => {
       for (const container of allContainers(pod)) {
         const sc = container.securityContext ?? {};
         const at = `${where} ${container.name}`;
+        checked.push(at);
         expect([at, sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot]).toEqual([at, true]);
         expect([at, (sc.runAsUser ?? pod.securityContext?.runAsUser ?? 0) > 0]).toEqual([at, true]);
         expect([at, sc.allowPrivilegeEscalation, sc.privileged ?? false, sc.readOnlyRootFilesystem]).toEqual([
@@ -168,6 +172,9 @@ describe.each(CI_FILES)('the render of %s', (file) => {
         expect([at, container.volumeMounts?.some((m) => m.mountPath === '/tmp')]).toEqual([at, true]);
       }
     }
+    expect(checked).toEqual(
+      expect.arrayContaining(['Deployment/rel-orchestrator-worker worker', 'Deployment/rel-orchestrator-worker agent']),
+    );
   });
 
   test('selects its own pods and resolves every reference', () => {
@@ -239,6 +246,23 @@ describe.each(CI_FILES)('the render of %s', (file) => {
         expect([object.metadata.name, has(objects, target.kind, target.name)]).toEqual([object.metadata.name, true]);
       }
     }
+  });
+
+  test('caps the bundled Redis below its memory limit, and a full Redis refuses writes (noeviction)', () => {
+    const objects = rendered(file);
+    const redis = objects.find((o) => o.kind === 'StatefulSet') as Workload | undefined;
+    if (!redis) return;
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-redis')) as K8sObject & {
+      data: Record<string, string>;
+    };
+    const conf = config.data['redis.conf'];
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(conf.match(/^maxmemory-policy /gm)).toHaveLength(1);
+    const maxmemory = /^maxmemory (\S+)$/m.exec(conf)?.[1] ?? '';
+    expect(conf.match(/^maxmemory /gm)).toHaveLength(1);
+    const limit = redis.spec.template.spec.containers[0].resources?.limits?.memory ?? '';
+    expect(redisBytes(maxmemory)).toBeGreaterThan(0);
+    expect(redisBytes(maxmemory)).toBeLessThan(kubernetesBytes(limit));
   });
 
   test('rolls the api and worker pods when configuration or secrets change', () => {

@@ -40,9 +40,17 @@ describe('the schema refuses', () => {
       { ingress: { enabled: true, hosts: [{ host: 'a.example.com', paths: [{ path: 'webhooks' }] }] } },
       /path/,
     ],
+    ['a Redis maxmemory of 0 (Redis’s “no limit”)', { redis: { maxmemory: '0' } }, /redis.maxmemory/],
     ['a failure ratio above 1', { metrics: { prometheusRule: { jobFailureRatio: 2 } } }, /jobFailureRatio/],
     ['a label value Kubernetes would refuse', { commonLabels: { team: 'platform team' } }, /commonLabels/],
     ['a workspace name that is no bot id', { workspaces: { Backend: { mountPath: '/srv' } } }, /Backend/],
+    ['AGENT_SOCKET in env (the chart sets it in both containers)', { env: { AGENT_SOCKET: '/tmp/s' } }, /AGENT_SOCKET/],
+    ['an agent running as root', { agent: { runAsUser: 0 } }, /agent.runAsUser/],
+    [
+      'a cluster range that is no IPv4 CIDR (it is an exception of 0.0.0.0/0)',
+      { networkPolicy: { clusterCIDRs: ['fd00::/8'] } },
+      /networkPolicy.clusterCIDRs/,
+    ],
   ])('%s', (_case, values, message) => {
     const error = renderError({ values: { ...SECRETS, ...values } });
     expect(error).toMatch(/values don't meet the specifications of the schema/);
@@ -96,6 +104,62 @@ describe('the templates refuse', () => {
         externalRedis: { existingSecret: 'r', existingSecretUrlKey: 'url' },
       },
       /KEDA reads Redis by host and password/,
+    ],
+    [
+      'a Redis maxmemory not below its memory limit',
+      { redis: { maxmemory: '512mb' } },
+      /redis.maxmemory \(512mb = 536870912 bytes\) must be below redis.resources.limits.memory \(512Mi = 536870912 bytes\)/,
+    ],
+    [
+      'a Redis maxmemory in MiB above a limit in decimal megabytes',
+      { redis: { maxmemory: '500mb', resources: { limits: { memory: '500M' } } } },
+      /redis.maxmemory \(500mb = 524288000 bytes\) must be below redis.resources.limits.memory \(500M = 500000000 bytes\)/,
+    ],
+    [
+      'a bundled Redis with neither a memory limit nor maxmemory',
+      { redis: { resources: { limits: null } } },
+      /redis.maxmemory: give redis.resources.limits.memory/,
+    ],
+    [
+      'maxmemory-policy in the extra Redis config (BullMQ needs noeviction)',
+      { redis: { extraConfig: 'maxmemory-policy allkeys-lru\n' } },
+      /redis.extraConfig: set maxmemory with redis.maxmemory; maxmemory-policy stays noeviction/,
+    ],
+    [
+      'an agent with the worker’s uid',
+      { agent: { runAsUser: 1000 } },
+      /agent.runAsUser \(1000\) must differ from the worker's uid \(1000\)/,
+    ],
+    [
+      'a worker pod without fsGroup (the worker could not reach the agent’s socket)',
+      { podSecurityContext: { fsGroup: null } },
+      /podSecurityContext.fsGroup is required/,
+    ],
+    [
+      'the chart’s Secret as the agent’s credentials',
+      { agent: { envFromSecret: 'rel-orchestrator' } },
+      /agent: Secret "rel-orchestrator" holds the worker's secrets/,
+    ],
+    [
+      'the existingSecret as the agent’s credentials',
+      { existingSecret: 'slack', agent: { envFromSecret: 'slack' } },
+      /agent: Secret "slack" holds the worker's secrets/,
+    ],
+    [
+      'the Redis password in the agent’s extra variables',
+      {
+        agent: {
+          extraEnv: [
+            { name: 'P', valueFrom: { secretKeyRef: { name: 'rel-orchestrator-redis', key: 'redis-password' } } },
+          ],
+        },
+      },
+      /agent: Secret "rel-orchestrator-redis" holds the worker's secrets/,
+    ],
+    [
+      'the bots file among the agent’s extra mounts',
+      { agent: { extraVolumeMounts: [{ name: 'bots', mountPath: '/etc/bots' }] } },
+      /agent.extraVolumeMounts: volume "bots" is the worker's/,
     ],
   ])('%s', (_case, values, message) => {
     expect(renderError({ values: { ...SECRETS, ...values } })).toMatch(message);

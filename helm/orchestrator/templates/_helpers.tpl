@@ -264,6 +264,69 @@ float, and 1000000 would print as 1e+06.
 {{- end }}
 
 {{/*
+A Kubernetes memory quantity in bytes. Call with (dict "q" quantity "name"
+value's name): 512Mi, 1Gi, 500M, 1.5G, 536870912, 1e9.
+*/}}
+{{- define "orchestrator.quantityBytes" -}}
+{{- $q := toString .q }}
+{{- $suffixes := "(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)" }}
+{{- if not (regexMatch (printf "^[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?%s?$" $suffixes) $q) }}
+{{- fail (printf "%s: %q is not a memory quantity the chart can compare (such as 512Mi or 1G)" .name $q) }}
+{{- end }}
+{{- $number := regexReplaceAll (printf "%s$" $suffixes) $q "" }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "E" 1000000000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}
+{{- int64 (floor (mulf (float64 $number) (get $units (trimPrefix $number $q)))) }}
+{{- end }}
+
+{{/*
+A redis.conf memory size in bytes: 400mb (MiB), 400m (10^6), 1gb, 1g, 1kb, 1k, bytes.
+*/}}
+{{- define "orchestrator.redis.memoryBytes" -}}
+{{- $m := lower (toString .) }}
+{{- $number := regexReplaceAll "[a-z]+$" $m "" }}
+{{- $units := dict "" 1 "b" 1 "k" 1000 "kb" 1024 "m" 1000000 "mb" 1048576 "g" 1000000000 "gb" 1073741824 }}
+{{- mul (int64 $number) (get $units (trimPrefix $number $m)) }}
+{{- end }}
+
+{{/*
+maxmemory of the bundled Redis: redis.maxmemory, or 80 % of the container's
+memory limit in whole mb. Either way below that limit, with room for what
+maxmemory does not count (buffers, fragmentation, the append-only file's
+rewrite), so that a full Redis refuses writes (noeviction) instead of being
+OOM-killed.
+*/}}
+{{- define "orchestrator.redis.maxmemory" -}}
+{{- $redis := .Values.redis }}
+{{- $limit := dig "limits" "memory" "" (default dict $redis.resources) }}
+{{- $limitBytes := 0 }}
+{{- if $limit }}
+{{- $limitBytes = int64 (include "orchestrator.quantityBytes" (dict "q" $limit "name" "redis.resources.limits.memory")) }}
+{{- end }}
+{{- if regexMatch "(?mi)^\\s*maxmemory(-policy)?\\s" (default "" $redis.extraConfig) }}
+{{- fail "redis.extraConfig: set maxmemory with redis.maxmemory; maxmemory-policy stays noeviction, or BullMQ loses jobs" }}
+{{- end }}
+{{- if $redis.maxmemory }}
+{{- $bytes := int64 (include "orchestrator.redis.memoryBytes" $redis.maxmemory) }}
+{{- if le $bytes 0 }}
+{{- fail (printf "redis.maxmemory %q: 0 would mean no limit" $redis.maxmemory) }}
+{{- end }}
+{{- if and $limitBytes (ge $bytes $limitBytes) }}
+{{- fail (printf "redis.maxmemory (%s = %d bytes) must be below redis.resources.limits.memory (%s = %d bytes), or Redis is OOM-killed before it refuses writes; leave it empty for 80 %% of the limit" $redis.maxmemory $bytes (toString $limit) $limitBytes) }}
+{{- end }}
+{{- $redis.maxmemory }}
+{{- else }}
+{{- if not $limitBytes }}
+{{- fail "redis.maxmemory: give redis.resources.limits.memory (maxmemory is then 80 % of it) or a maxmemory of your own" }}
+{{- end }}
+{{- $mb := div (mul $limitBytes 8) (mul 10 1048576) }}
+{{- if lt $mb 1 }}
+{{- fail (printf "redis.resources.limits.memory (%s) is too small for Redis" (toString $limit)) }}
+{{- end }}
+{{- printf "%dmb" $mb }}
+{{- end }}
+{{- end }}
+
+{{/*
 Secret and key of the Redis password; empty secret name when there is none.
 */}}
 {{- define "orchestrator.redis.passwordSecretName" -}}
@@ -358,11 +421,94 @@ the Redis variables.
 {{- end }}
 
 {{/*
-Volumes and mounts of both roles. Call with (dict "ctx" $ "role" "api").
-The api gets an empty folder at each working directory: it only checks that
-the folder exists, and must not hold a worker's ReadWriteOnce claim.
+The worker reaches the agent over this Unix socket, on an emptyDir both
+containers mount at its folder.
+*/}}
+{{- define "orchestrator.agentSocketDir" -}}
+/run/agent
+{{- end }}
+
+{{- define "orchestrator.agentSocket" -}}
+{{- printf "%s/agent.sock" (include "orchestrator.agentSocketDir" .) }}
+{{- end }}
+
+{{/*
+uid of the worker container (the agent must run as another one).
+*/}}
+{{- define "orchestrator.workerUid" -}}
+{{- int (coalesce .Values.containerSecurityContext.runAsUser .Values.podSecurityContext.runAsUser 0) }}
+{{- end }}
+
+{{/*
+Security context of the agent container and of the workspaces' clones: the
+shared one, as agent.runAsUser (uid and primary group). The pod's fsGroup
+stays a supplementary group of every container: through it the worker
+connects to the socket the agent creates (mode 0660 in a setgid folder).
+*/}}
+{{- define "orchestrator.agentSecurityContext" -}}
+{{- $uid := int .Values.agent.runAsUser }}
+{{- toYaml (merge (dict "runAsUser" $uid "runAsGroup" $uid "runAsNonRoot" true) (deepCopy .Values.containerSecurityContext)) }}
+{{- end }}
+
+{{/*
+Refuses values that would hand the agent the worker's identity or secrets.
+*/}}
+{{- define "orchestrator.agentChecks" -}}
+{{- $uid := int .Values.agent.runAsUser }}
+{{- $worker := int (include "orchestrator.workerUid" .) }}
+{{- if eq $uid $worker }}
+{{- fail (printf "agent.runAsUser (%d) must differ from the worker's uid (%d): the agent runs the CLI as another user" $uid $worker) }}
+{{- end }}
+{{- if not .Values.podSecurityContext.fsGroup }}
+{{- fail "podSecurityContext.fsGroup is required: the worker reaches the agent's socket, and the agent its workspaces, through that group" }}
+{{- end }}
+{{- $forbidden := list (include "orchestrator.secretName" .) }}
+{{- with include "orchestrator.redis.passwordSecretName" . }}{{ $forbidden = append $forbidden . }}{{ end }}
+{{- if and (not .Values.redis.enabled) .Values.externalRedis.existingSecret }}{{ $forbidden = append $forbidden .Values.externalRedis.existingSecret }}{{ end }}
+{{- range .Values.workspaces }}
+{{- if and .git .git.existingSecret }}{{ $forbidden = append $forbidden .git.existingSecret }}{{ end }}
+{{- end }}
+{{- $refs := list }}
+{{- with .Values.agent.envFromSecret }}{{ $refs = append $refs . }}{{ end }}
+{{- range .Values.agent.extraEnv }}
+{{- if and .valueFrom .valueFrom.secretKeyRef }}{{ $refs = append $refs .valueFrom.secretKeyRef.name }}{{ end }}
+{{- end }}
+{{- range $refs }}
+{{- if has . $forbidden }}
+{{- fail (printf "agent: Secret %q holds the worker's secrets (Slack, Redis or git credentials); give the agent a Secret with its own credentials only" .) }}
+{{- end }}
+{{- end }}
+{{- range .Values.agent.extraVolumeMounts }}
+{{- if or (has .name (list "tmp" "data" "bots" "clone-tmp")) (hasSuffix "-git-auth" .name) }}
+{{- fail (printf "agent.extraVolumeMounts: volume %q is the worker's (its scratch, the bots file or git credentials), not for the agent" .name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Volume mounts of a container. Call with (dict "ctx" $ "role" "api"|"worker"|"agent").
+  api     an empty folder at each working directory: it only checks that the
+          folder exists, and must not hold a worker's ReadWriteOnce claim;
+  worker  the bots file and the agent's socket; no workspace, no CLI state;
+  agent   the workspaces, the CLI's state (DATA_DIR) and the socket: its own
+          /tmp and /data, nothing of the worker's.
 */}}
 {{- define "orchestrator.volumeMounts" -}}
+{{- if eq .role "agent" }}
+- name: agent-tmp
+  mountPath: /tmp
+- name: agent-data
+  mountPath: /data
+- name: agent-socket
+  mountPath: {{ include "orchestrator.agentSocketDir" .ctx }}
+{{- range (include "orchestrator.workspaces" .ctx | fromYaml).workspaces }}
+- name: {{ .volumeName }}
+  mountPath: {{ .mountPath }}
+  {{- if .subPath }}
+  subPath: {{ .subPath }}
+  {{- end }}
+{{- end }}
+{{- else }}
 - name: tmp
   mountPath: /tmp
 - name: data
@@ -382,29 +528,33 @@ the folder exists, and must not hold a worker's ReadWriteOnce claim.
 {{- end }}
 {{- end }}
 {{- else }}
-{{- range (include "orchestrator.workspaces" .ctx | fromYaml).workspaces }}
-- name: {{ .volumeName }}
-  mountPath: {{ .mountPath }}
-  {{- if .subPath }}
-  subPath: {{ .subPath }}
-  {{- end }}
+- name: agent-socket
+  mountPath: {{ include "orchestrator.agentSocketDir" .ctx }}
 {{- end }}
 {{- end }}
 {{- end }}
 
+{{- define "orchestrator.dataVolume" -}}
+emptyDir:
+  {{- with .medium }}
+  medium: {{ . }}
+  {{- end }}
+  {{- with .sizeLimit }}
+  sizeLimit: {{ . }}
+  {{- end }}
+{{- end }}
+
+{{/*
+Volumes of a pod. Call with (dict "ctx" $ "role" "api"|"worker"); the worker
+pod's include the agent container's.
+*/}}
 {{- define "orchestrator.volumes" -}}
 {{- $ctx := .ctx }}
 - name: tmp
   emptyDir:
     sizeLimit: {{ $ctx.Values.tmpSizeLimit }}
 - name: data
-  emptyDir:
-    {{- with $ctx.Values.data.medium }}
-    medium: {{ . }}
-    {{- end }}
-    {{- with $ctx.Values.data.sizeLimit }}
-    sizeLimit: {{ . }}
-    {{- end }}
+  {{- include "orchestrator.dataVolume" $ctx.Values.data | nindent 2 }}
 {{- if include "orchestrator.hasBots" $ctx }}
 - name: bots
   configMap:
@@ -419,6 +569,22 @@ the folder exists, and must not hold a worker's ReadWriteOnce claim.
     sizeLimit: 1Mi
 {{- end }}
 {{- else }}
+- name: agent-socket
+  emptyDir:
+    medium: Memory
+    sizeLimit: 1Mi
+- name: agent-tmp
+  emptyDir:
+    sizeLimit: {{ $ctx.Values.tmpSizeLimit }}
+- name: agent-data
+  {{- include "orchestrator.dataVolume" $ctx.Values.data | nindent 2 }}
+{{- if include "orchestrator.gitInitContainers" $ctx }}
+{{- /* The clones' HOME and SSH key: in memory, mounted in no other container. */}}
+- name: clone-tmp
+  emptyDir:
+    medium: Memory
+    sizeLimit: 8Mi
+{{- end }}
 {{- range (include "orchestrator.workspaces" $ctx | fromYaml).workspaces }}
 - name: {{ .volumeName }}
   {{- if .spec.existingClaim }}
@@ -455,7 +621,8 @@ the folder exists, and must not hold a worker's ReadWriteOnce claim.
 {{/*
 Init containers of the worker: one git clone per workspace with a repository.
 The clone runs only when the volume holds no .git yet, so a claim keeps its
-work across restarts.
+work across restarts. It runs as the agent's uid: the agent edits the files,
+and git refuses to work in a repository another user owns.
 */}}
 {{- define "orchestrator.gitInitContainers" -}}
 {{- $ctx := . }}
@@ -466,7 +633,7 @@ work across restarts.
   image: {{ include "orchestrator.image" $ctx | quote }}
   imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
   securityContext:
-    {{- toYaml $ctx.Values.containerSecurityContext | nindent 4 }}
+    {{- include "orchestrator.agentSecurityContext" $ctx | nindent 4 }}
   command: ["/bin/bash", "-c"]
   args:
     - |
@@ -514,7 +681,7 @@ work across restarts.
     limits:
       memory: 1Gi
   volumeMounts:
-    - name: tmp
+    - name: clone-tmp
       mountPath: /tmp
     - name: {{ .volumeName }}
       mountPath: /workspace

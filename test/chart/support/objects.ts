@@ -9,6 +9,7 @@ export interface EnvVar {
 export interface SecurityContext {
   runAsNonRoot?: boolean;
   runAsUser?: number;
+  runAsGroup?: number;
   allowPrivilegeEscalation?: boolean;
   readOnlyRootFilesystem?: boolean;
   privileged?: boolean;
@@ -29,6 +30,7 @@ export interface Container {
   ports?: { name?: string; containerPort: number }[];
   securityContext?: SecurityContext;
   volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   startupProbe?: Probe;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
@@ -50,6 +52,7 @@ export interface PodSpec {
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
+  shareProcessNamespace?: boolean;
   serviceAccountName?: string;
   automountServiceAccountToken?: boolean;
 }
@@ -81,6 +84,28 @@ export function workloads(objects: K8sObject[]): Workload[] {
 
 export function allContainers(pod: PodSpec): Container[] {
   return [...(pod.initContainers ?? []), ...pod.containers];
+}
+
+export function containerNamed(pod: PodSpec, name: string): Container {
+  const found = pod.containers.find((c) => c.name === name);
+  if (!found) throw new Error(`no container ${name} (have ${pod.containers.map((c) => c.name).join(', ')})`);
+  return found;
+}
+
+/** The uid a container runs as: its own, or the pod's. */
+export function uidOf(pod: PodSpec, container: Container): number | undefined {
+  return container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+}
+
+/** The pod's volume behind each mount path of a container. */
+export function mountedVolumes(pod: PodSpec, container: Container): Map<string, Volume> {
+  const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+  return new Map(
+    (container.volumeMounts ?? []).flatMap((m) => {
+      const volume = volumes.get(m.name);
+      return volume ? [[m.mountPath, volume] as const] : [];
+    }),
+  );
 }
 
 export function envOf(container: Container): Map<string, EnvVar> {
