@@ -113,7 +113,8 @@ git -C "$work/origin" init -q -b main
 echo "smoke" >"$work/origin/README.md"
 git -C "$work/origin" add README.md
 git -C "$work/origin" -c user.name=ci -c user.email=ci@example.com commit -q -m smoke
-chown -R 1000:1000 "$work/origin" "$work/ws"
+# The chart clones as the agent (agent.runAsUser), which must own what it edits.
+chown -R 10001:10001 "$work/origin" "$work/ws"
 cat >"$work/values.yaml" <<'VALUES'
 secrets: { S: s, T: t }
 bots:
@@ -135,7 +136,7 @@ node -e '
   fs.writeFileSync(process.argv[3], init.env.map((e) => `${e.name}=${e.value}`).join("\n") + "\n");
 ' "$work/worker.yaml" "$work/clone.sh" "$work/clone.env"
 clone() {
-  podman_run "${hardened[@]}" --user 1000:1000 --env-file "$work/clone.env" \
+  podman_run "${hardened[@]}" --user 10001:10001 --env-file "$work/clone.env" \
     -v "$work/origin:/origin:ro" -v "$work/ws:/workspace" -v "$work/clone.sh:/clone.sh:ro" \
     --entrypoint /bin/bash "$IMAGE" /clone.sh
 }
@@ -144,7 +145,7 @@ clone >"$work/clone.log" 2>&1 || { cat "$work/clone.log"; die "the chart's clone
   || { cat "$work/clone.log"; die "the clone init container did not clone into the workspace"; }
 clone >"$work/clone.log" 2>&1 && grep -q "already cloned" "$work/clone.log" \
   || { cat "$work/clone.log"; die "the clone init container did not leave an existing clone alone"; }
-log "ok: the chart's clone init container clones as node with a read-only root, and only once"
+log "ok: the chart's clone init container clones as the agent's uid with a read-only root, and only once"
 
 # ---- run both roles -----------------------------------------------------------
 

@@ -17,6 +17,8 @@ export interface RunHost {
   readonly dedicated: boolean;
   /** The CLIs running now, by pid, so that ending one run's strays spares the others. */
   readonly active: Set<number>;
+  /** The agent's own variables (its container's credentials), under the bot's own. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function serveRun(channel: FrameChannel, request: RunRequest, host:
       command: request.command,
       args: request.args,
       cwd: request.cwd,
-      env: { HOME: host.home, CLAUDE_CONFIG_DIR: configDir, ...request.env },
+      env: { HOME: host.home, CLAUDE_CONFIG_DIR: configDir, ...host.environment, ...request.env },
       stdin: request.stdin,
     },
     (line) => void channel.send({ t: 'line', line }),

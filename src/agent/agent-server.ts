@@ -10,6 +10,7 @@ import { type RunHost, serveRun } from './agent-run';
 /** What the worker may send of one attachment or transcript; the worker's own limits are lower. */
 const MAX_FILE_BYTES = 64 * MiB;
 const MAX_TRANSCRIPT_BYTES = 128 * MiB;
+const IDLE_POLL_MS = 100;
 
 /**
  * The agent side's end of the socket: runs CLIs and keeps their files, as the identity this process
@@ -36,6 +37,18 @@ export class AgentServer {
     // The worker may be another user of the same group (a pod's fsGroup); nobody else may connect.
     await chmod(socketPath, 0o660);
     this.server = server;
+  }
+
+  /**
+   * Resolves once no connection has been open for `quietMs`: the worker has finished with us (its runs
+   * ended or handed back, their transcripts saved).
+   */
+  async idle(quietMs: number): Promise<void> {
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < quietMs) {
+      if (this.connections.size > 0) quietSince = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+    }
   }
 
   /** Stops taking connections and ends every run: their CLIs are killed when their connection closes. */

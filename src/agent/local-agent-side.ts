@@ -61,8 +61,10 @@ export class LocalAgentSide {
     const { identity } = this.plan;
     const base = this.config.cliBaseEnvironment;
     const home = identity ? identity.home : base.HOME;
+    // A group of its own: a Ctrl-C meant for the worker must not reach it; the worker ends it last.
     const child = spawn(process.execPath, [serviceEntry()], {
       cwd: '/',
+      detached: true,
       ...(identity ? { uid: identity.uid, gid: identity.gid } : {}),
       env: {
         ...(base.PATH === undefined ? {} : { PATH: base.PATH }),

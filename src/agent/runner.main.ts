@@ -8,6 +8,8 @@ import { AgentStorage } from './agent-storage';
 import { reapStrays } from './process-reaper';
 
 const PARENT_CHECK_MS = 1_000;
+/** On SIGTERM, the agent side ends once no worker has talked to it for this long. */
+const DRAIN_QUIET_MS = 1_000;
 
 /** `PROCESS_ROLE=runner`: the agent side, serving one worker (or a pod's workers) over AGENT_SOCKET. */
 export async function runAgentSide(env: NodeJS.ProcessEnv): Promise<void> {
@@ -24,7 +26,13 @@ export async function runAgentSide(env: NodeJS.ProcessEnv): Promise<void> {
   await mkdir(layout.root, { recursive: true, mode: 0o700 });
   const active = new Set<number>();
   const server = new AgentServer(
-    { storage: new AgentStorage(layout), home: await homeFor(config), dedicated: config.dedicatedUser, active },
+    {
+      storage: new AgentStorage(layout),
+      home: await homeFor(config),
+      dedicated: config.dedicatedUser,
+      active,
+      environment: config.cliEnvironment,
+    },
     log,
   );
   await server.listen(config.socketPath);
@@ -34,20 +42,23 @@ export async function runAgentSide(env: NodeJS.ProcessEnv): Promise<void> {
   );
 
   let stopping = false;
-  const stop = async (why: string): Promise<void> => {
+  const stop = async (why: string, drain: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'agent side stopping');
+    // Told to stop with its worker (a pod's containers get SIGTERM together): the worker still finishes
+    // or hands back its runs and saves their transcripts through us, so we go once it has.
+    if (drain) await server.idle(DRAIN_QUIET_MS);
     await server.close();
     if (config.dedicatedUser) reapStrays(process.getuid?.() ?? -1, []);
     process.exit(0);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal, true));
   const { parentPid } = config;
   if (parentPid !== undefined) {
     // The worker that started us is gone (killed, crashed): nothing may go on running for it.
     setInterval(() => {
-      if (process.ppid !== parentPid) void stop('the worker is gone');
+      if (process.ppid !== parentPid) void stop('the worker is gone', false);
     }, PARENT_CHECK_MS).unref();
   }
 }

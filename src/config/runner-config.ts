@@ -15,7 +15,28 @@ export interface RunnerConfig {
   readonly dedicatedUser: boolean;
   /** The worker that started it: the agent side ends with it. */
   readonly parentPid: number | undefined;
+  /**
+   * The agent's own credentials and settings (a container's `agent.envFromSecret`, `agent.extraEnv`):
+   * the rest of this process's environment, passed to every CLI under the bot's own `claude.env`.
+   */
+  readonly cliEnvironment: Readonly<Record<string, string>>;
 }
+
+/** Variables that configure the agent side itself, or that it sets for the CLI: never passed on. */
+const OWN_VARIABLES = new Set([
+  'PROCESS_ROLE',
+  'AGENT_SOCKET',
+  'DATA_DIR',
+  'AGENT_DEDICATED_USER',
+  'AGENT_PARENT_PID',
+  'LOG_LEVEL',
+  'APP_NAME',
+  'HOME',
+  'PATH',
+  'LANG',
+  'HOSTNAME',
+  'CLAUDE_CONFIG_DIR',
+]);
 
 /** Validates the environment of `PROCESS_ROLE=runner`; a wrong value is a one-line ConfigError. */
 export function loadRunnerConfig(env: Environment, cwd: string = process.cwd()): RunnerConfig {
@@ -43,5 +64,10 @@ export function loadRunnerConfig(env: Environment, cwd: string = process.cwd()):
     logLevel: logLevel as LogLevel,
     dedicatedUser: dedicated === 'true',
     parentPid,
+    cliEnvironment: Object.fromEntries(
+      Object.entries(env).flatMap(([name, value]) =>
+        value === undefined || OWN_VARIABLES.has(name) || name.startsWith('KUBERNETES_') ? [] : [[name, value]],
+      ),
+    ),
   };
 }

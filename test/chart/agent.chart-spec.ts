@@ -19,7 +19,7 @@ import {
 
 const SECRETS = { secrets: { SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-t' } };
 const CI_FILES = readdirSync(join(CHART_DIR, 'ci')).filter((f) => f.endsWith('.yaml'));
-const AGENT_ENV = ['PROCESS_ROLE', 'AGENT_SOCKET', 'DATA_DIR', 'LOG_LEVEL', 'APP_NAME'];
+const AGENT_ENV = ['PROCESS_ROLE', 'AGENT_SOCKET', 'DATA_DIR', 'AGENT_DEDICATED_USER', 'LOG_LEVEL', 'APP_NAME'];
 
 function workerPod(objects: K8sObject[]): PodSpec {
   return (find(objects, 'Deployment', `${FULLNAME}-worker`) as Workload).spec.template.spec;
@@ -49,6 +49,7 @@ describe('the agent container of the worker pod', () => {
     expect(agent.command).toBeUndefined();
     expect(agent.args).toEqual(['node', 'dist/main.js']);
     expect(envOf(agent).get('PROCESS_ROLE')?.value).toBe('runner');
+    expect(envOf(agent).get('AGENT_DEDICATED_USER')?.value).toBe('true');
   });
 
   test('shares a socket folder and the AGENT_SOCKET path with the worker, and nothing else', () => {

@@ -55,7 +55,7 @@ describe('an agent side of its own, behind AGENT_SOCKET', () => {
       () => undefined,
     );
 
-  it('waits for the agent side, then answers through it; the agent side holds no secret', async () => {
+  it('waits for the agent side, then answers through it, with its own credentials; it holds no secret of the service', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     start('service', {
@@ -75,6 +75,7 @@ describe('an agent side of its own, behind AGENT_SOCKET', () => {
       AGENT_SOCKET: socketPath,
       DATA_DIR: join(workspace.root, 'agent-data'),
       HOME: join(workspace.root, 'home'),
+      CLAUDE_CODE_OAUTH_TOKEN: 'agent-own-credential',
     });
     await waitFor(async () => (await ready(url))?.status === 200, { message: 'readiness with the agent side up' });
 
@@ -86,6 +87,9 @@ describe('an agent side of its own, behind AGENT_SOCKET', () => {
 
     const [run] = reader.runsFor('who answers?');
     expect(run.env.CLAUDE_CONFIG_DIR).toBe(join(workspace.root, 'agent-data', 'bots', 'backend', 'claude'));
+    // The agent side's own credentials reach the CLI; its own settings do not.
+    expect(run.env.CLAUDE_CODE_OAUTH_TOKEN).toBe('agent-own-credential');
+    expect(Object.keys(run.env).filter((name) => name.startsWith('AGENT_') || name === 'PROCESS_ROLE')).toEqual([]);
     const runnerEnvironment = readFileSync(`/proc/${runner.pid}/environ`, 'utf8');
     expect(SECRETS.filter((secret) => runnerEnvironment.includes(secret))).toEqual([]);
     expect(runnerEnvironment).not.toContain('REDIS_URL');
