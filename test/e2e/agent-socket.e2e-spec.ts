@@ -39,7 +39,8 @@ describe('an agent side of its own, behind AGENT_SOCKET', () => {
 
   afterAll(async () => {
     for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+    const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+    await Promise.all(running.map((child) => once(child, 'exit')));
     await slack.stop();
   });
 
