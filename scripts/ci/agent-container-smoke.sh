@@ -42,9 +42,14 @@ worker_port="$(free_port)"
 
 # The pod's volumes: the socket emptyDir (group fsGroup, setgid, as Kubernetes makes it), the
 # workspace and the agent's /data, both the agent's own.
+# The workspace's top folder is root's, as a volume's is, and the clone in it the agent's.
 mkdir -p "$work/socket" "$work/workspace" "$work/agent-data" "$work/fake"
 chgrp "$FS_GROUP" "$work/socket" && chmod 2770 "$work/socket"
-chown "$AGENT_UID:$AGENT_UID" "$work/workspace" "$work/agent-data" && chmod 0700 "$work/agent-data"
+chgrp "$FS_GROUP" "$work/workspace" && chmod 2775 "$work/workspace"
+git -C "$work/workspace" init -q -b main
+git -C "$work/workspace" -c user.name=ci -c user.email=ci@example.com commit -q --allow-empty -m smoke
+chown -R "$AGENT_UID:$AGENT_UID" "$work/workspace/.git" "$work/agent-data" && chmod 0700 "$work/agent-data"
+chmod g+w "$work/workspace"
 cp test/fakes/claude "$work/fake/claude" && chmod 0755 "$work/fake" "$work/fake/claude"
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --requirepass "$REDIS_PASSWORD" \
@@ -94,6 +99,9 @@ agent="orchestrator-agent-smoke-agent-$$"
 [ -n "$(find "$work/agent-data/bots/default/claude" -name '*.jsonl' -user "$AGENT_UID")" ] \
   || { show_logs; die "the CLI did not run in the agent container as uid $AGENT_UID"; }
 log "ok: a signed mention was answered by the CLI in the agent container, as uid $AGENT_UID"
+podman exec -e HOME=/data/home "$agent" git -C /srv/repos/smoke status --short >/dev/null \
+  || die "git refuses the workspace in the agent container (its top folder is root's)"
+log "ok: git works for the agent in a workspace whose top folder is root's"
 
 # What a hostile prompt in the agent container could read: every process's environment and command
 # line, what is mounted where, and every file it may open (the virtual file systems aside). The

@@ -13,6 +13,8 @@ export interface RunHost {
   readonly storage: AgentStorage;
   /** The CLI's HOME: a folder this identity can write. */
   readonly home: string;
+  /** The agent side made that HOME itself, and keeps its git configuration. */
+  readonly ownHome?: boolean;
   /** This identity belongs to the agent alone: every process of it outside a running job is a stray. */
   readonly dedicated: boolean;
   /** The CLIs running now, by pid, so that ending one run's strays spares the others. */

@@ -6,6 +6,7 @@ import { MiB } from '../common/bytes';
 import { assertJobId, assertSessionId } from './agent-paths';
 import { collectChunks, FrameChannel, type Request, sendChunks } from './agent-protocol';
 import { type RunHost, serveRun } from './agent-run';
+import { trustForGit } from './git-trust';
 
 /** What the worker may send of one attachment or transcript; the worker's own limits are lower. */
 const MAX_FILE_BYTES = 64 * MiB;
@@ -77,8 +78,15 @@ export class AgentServer {
   private async serve(channel: FrameChannel, request: Request): Promise<void> {
     const { storage } = this.host;
     switch (request.op) {
-      case 'hello':
-        return channel.send({ t: 'ok', uid: process.getuid?.() ?? -1, problems: await storage.prepare(request.bots) });
+      case 'hello': {
+        const problems = await storage.prepare(request.bots);
+        if (this.host.ownHome)
+          await trustForGit(
+            this.host.home,
+            request.bots.map((bot) => bot.workingDirectory),
+          );
+        return channel.send({ t: 'ok', uid: process.getuid?.() ?? -1, problems });
+      }
       case 'run':
         return serveRun(channel, request.run, this.host);
       case 'transcript.stat': {

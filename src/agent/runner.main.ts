@@ -28,7 +28,7 @@ export async function runAgentSide(env: NodeJS.ProcessEnv): Promise<void> {
   const server = new AgentServer(
     {
       storage: new AgentStorage(layout),
-      home: await homeFor(config),
+      ...(await homeFor(config)),
       dedicated: config.dedicatedUser,
       active,
       environment: config.cliEnvironment,
@@ -53,7 +53,9 @@ export async function runAgentSide(env: NodeJS.ProcessEnv): Promise<void> {
     if (config.dedicatedUser) reapStrays(process.getuid?.() ?? -1, []);
     process.exit(0);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal, true));
+  // A worker that started us signals only once it is done with us; a pod signals all containers at once.
+  const drain = config.parentPid === undefined;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal, drain));
   const { parentPid } = config;
   if (parentPid !== undefined) {
     // The worker that started us is gone (killed, crashed): nothing may go on running for it.
@@ -64,15 +66,15 @@ export async function runAgentSide(env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 /** The CLI's HOME: the one this process was given when it can write there, else a folder of its own. */
-async function homeFor(config: RunnerConfig): Promise<string> {
+async function homeFor(config: RunnerConfig): Promise<{ home: string; ownHome: boolean }> {
   if (config.home !== undefined) {
     const writable = await access(config.home, constants.W_OK).then(
       () => true,
       () => false,
     );
-    if (writable) return config.home;
+    if (writable) return { home: config.home, ownHome: false };
   }
   const home = fallbackHomeOf({ root: config.dataDir });
   await mkdir(home, { recursive: true, mode: 0o700 });
-  return home;
+  return { home, ownHome: true };
 }

@@ -662,7 +662,8 @@ and git refuses to work in a repository another user owns.
       shopt -s dotglob
       mv "$dest"/.clone/* "$dest"/
       rmdir "$dest/.clone"
-      echo "cloned $GIT_REPOSITORY ($(git -C "$dest" rev-parse --short HEAD)) into {{ .mountPath }}"
+      # The volume's top folder is root's, the clone the agent's: git must be told it is safe here.
+      echo "cloned $GIT_REPOSITORY ($(git -c safe.directory="$dest" -C "$dest" rev-parse --short HEAD)) into {{ .mountPath }}"
   env:
     - name: GIT_REPOSITORY
       value: {{ .spec.git.repository | quote }}
