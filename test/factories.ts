@@ -35,6 +35,8 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     workingDirectory: '/tmp',
     channels: [],
     users: [],
+    admins: [],
+    allowExternalUsers: false,
     directMessages: true,
     timeoutSeconds: 60,
     claude: { env: {} },
