@@ -11,6 +11,9 @@ export const IDS = {
   bob: 'U0K5L6M7N8P',
   channel: 'C0CHAN12345',
   dm: 'D0DM1234567',
+  /** A person of another organisation, met in a channel shared with it (Slack Connect). */
+  outsider: 'U0OUTSIDER1',
+  otherTeam: 'T0OTHERORG1',
 } as const;
 
 let sequence = 0;
@@ -110,6 +113,11 @@ export function threadReply(
     team: IDS.team,
     ...overrides,
   };
+}
+
+/** The event as Slack sends it when its author belongs to another organisation (Slack Connect). */
+export function fromOutsider(event: SlackMessageEvent, user: string = IDS.outsider): SlackMessageEvent {
+  return { ...event, user, team: IDS.otherTeam, user_team: IDS.otherTeam, source_team: IDS.otherTeam };
 }
 
 /** Our own reply echoed back by Slack: no subtype, but `bot_id`, `app_id` and our user. */

@@ -48,4 +48,6 @@ export interface BotIdentity {
   readonly userId: string;
   readonly botId: string | undefined;
   readonly teamId: string;
+  /** The Enterprise Grid organisation, when the bot is installed in one. */
+  readonly enterpriseId?: string;
 }

@@ -27,6 +27,7 @@ export type EventOutcome =
   | 'ignored_subtype'
   | 'ignored_channel'
   | 'ignored_user'
+  | 'ignored_external'
   | 'ignored_other'
   | 'rate_limited'
   | 'stop_requested'

@@ -4,6 +4,7 @@ import {
   directMessage,
   editedMessage,
   envelope,
+  fromOutsider,
   IDS,
   mention,
   mentionTwin,
@@ -146,6 +147,43 @@ describe('routeEvent', () => {
   it('ignores channel chatter that does not address it', () => {
     const event = { ...threadReply('x'), thread_ts: undefined };
     expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'not_addressed' });
+  });
+});
+
+describe('routeEvent with people of other organisations', () => {
+  const outside = { kind: 'ignore', reason: 'external_user' };
+
+  it.each([
+    ['a mention', fromOutsider(mention())],
+    ['a DM', fromOutsider(directMessage())],
+    ['a thread reply', fromOutsider(threadReply('1767225600.000100'))],
+    ['a stop in a thread', fromOutsider(threadReply('1767225600.000100', 'stop'))],
+  ])('ignores %s from another organisation', (_name, event) => {
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual(outside);
+  });
+
+  it('answers them when the bot allows external users', () => {
+    const decision = routeEvent(envelope(fromOutsider(mention())), botConfig({ allowExternalUsers: true }), identity);
+    expect(decision).toMatchObject({ kind: 'answer', message: { user: IDS.outsider } });
+  });
+
+  it('takes the author from user_team before team', () => {
+    const event = { ...mention(), team: IDS.team, user_team: IDS.otherTeam };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual(outside);
+  });
+
+  it('treats a message sent from another workspace as outside', () => {
+    const event = { ...mention(), source_team: IDS.otherTeam };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual(outside);
+  });
+
+  it('treats another Enterprise Grid organisation as outside, and its own as inside', () => {
+    const grid = botIdentity({ enterpriseId: 'E0OURORG001' });
+    const foreign = { ...mention(), enterprise_id: 'E0THEIRS001' };
+    expect(routeEvent(envelope(foreign), botConfig(), grid)).toEqual(outside);
+    expect(routeEvent(envelope(foreign), botConfig(), identity)).toEqual(outside);
+    const orgWide = { ...mention(), user_team: 'E0OURORG001', enterprise_id: 'E0OURORG001' };
+    expect(routeEvent(envelope(orgWide), botConfig(), grid)).toMatchObject({ kind: 'answer' });
   });
 });
 

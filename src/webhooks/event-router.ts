@@ -1,3 +1,4 @@
+import { isAllowedUser, isFromOutside } from '../bots/bot-audience';
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
 import { type SlackFileRef, slackFileRef } from '../slack/slack-files.service';
 import type { EventCallback, SlackMessageEvent } from './slack-events.types';
@@ -11,6 +12,7 @@ export type IgnoreReason =
   | 'direct_messages_disabled'
   | 'channel_not_allowed'
   | 'user_not_allowed'
+  | 'external_user'
   | 'not_addressed'
   | 'not_in_thread';
 
@@ -60,6 +62,7 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
   const { user, ts, channel } = event;
   const text = event.text ?? '';
   if (user === undefined || ts === undefined || channel === undefined) return ignore('empty');
+  if (!bot.allowExternalUsers && isFromOutside(event, identity)) return ignore('external_user');
 
   const prompt = stripMention(text, identity.userId);
   const files = (event.files ?? []).flatMap((file) => slackFileRef(file) ?? []);
@@ -73,7 +76,7 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
     text: prompt,
     files,
   };
-  if (!isAllowed(bot.users, user)) return ignore('user_not_allowed');
+  if (!isAllowedUser(bot, user)) return ignore('user_not_allowed');
   if (isDirect(event)) {
     return bot.directMessages ? answer(message, false) : ignore('direct_messages_disabled');
   }
@@ -95,6 +98,7 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
 function routeReaction(envelope: EventCallback, bot: BotConfig, identity: BotIdentity): RouteDecision {
   const { event } = envelope;
   if (event.user === identity.userId) return ignore('own_message');
+  if (!bot.allowExternalUsers && isFromOutside(event, identity)) return ignore('external_user');
   if (event.reaction === undefined || !STOP_REACTIONS.has(event.reaction)) return ignore('unsupported_event');
   const { item, user } = event;
   if (item?.type !== 'message' || item.channel === undefined || item.ts === undefined || user === undefined) {

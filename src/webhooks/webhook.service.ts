@@ -33,6 +33,7 @@ const IGNORE_OUTCOMES: Record<IgnoreReason, EventOutcome> = {
   channel_not_allowed: 'ignored_channel',
   direct_messages_disabled: 'ignored_channel',
   user_not_allowed: 'ignored_user',
+  external_user: 'ignored_external',
   unsupported_event: 'ignored_other',
   empty: 'ignored_other',
   not_addressed: 'ignored_other',

@@ -20,6 +20,8 @@ export interface FakeBotIdentity {
   teamId: string;
   appId?: string;
   name?: string;
+  /** Answered by auth.test as `enterprise_id`, as for an app installed in an Enterprise Grid organisation. */
+  enterpriseId?: string;
 }
 
 export interface RecordedCall {
@@ -520,6 +522,7 @@ export class FakeSlackServer {
       user_id: bot.userId,
       bot_id: bot.botId,
       app_id: bot.appId,
+      enterprise_id: bot.enterpriseId,
       is_enterprise_install: false,
     });
   }
