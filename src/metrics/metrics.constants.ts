@@ -31,6 +31,7 @@ export type EventOutcome =
   | 'ignored_other'
   | 'rate_limited'
   | 'stop_requested'
+  | 'stop_refused'
   | 'invalid_signature'
   | 'stale_timestamp'
   | 'unknown_bot'

@@ -5,7 +5,6 @@ import { botConfig, IDS, nextEventId, nextTs } from '../../test/factories';
 import { AppConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
-import { JobStopper } from '../queue/job-stopper';
 import { EnqueueError } from '../queue/queue.errors';
 import type { RunClaudeJobData } from '../queue/queue.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
@@ -56,7 +55,6 @@ describe('EventIntake against a real Redis', () => {
           useValue: loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', RATE_LIMIT_MAX_REQUESTS: '2' }),
         },
         { provide: ClaudeJobProducer, useValue: producer },
-        { provide: JobStopper, useValue: { stopThread: () => Promise.resolve({ removed: 0, signalled: 0 }) } },
         {
           provide: SlackService,
           useValue: {

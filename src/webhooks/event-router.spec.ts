@@ -10,6 +10,7 @@ import {
   mentionTwin,
   otherBotMessage,
   ownReply,
+  stopReaction,
   threadReply,
 } from '../../test/factories';
 import { routeEvent, stripMention } from './event-router';
@@ -184,6 +185,45 @@ describe('routeEvent with people of other organisations', () => {
     expect(routeEvent(envelope(foreign), botConfig(), identity)).toEqual(outside);
     const orgWide = { ...mention(), user_team: 'E0OURORG001', enterprise_id: 'E0OURORG001' };
     expect(routeEvent(envelope(orgWide), botConfig(), grid)).toMatchObject({ kind: 'answer' });
+  });
+
+  it('leaves a stop reaction to the job check, as Slack does not say where the reactor comes from', () => {
+    const event = stopReaction('1767225600.000100', IDS.outsider);
+    expect(routeEvent(envelope(event), botConfig(), identity)).toMatchObject({ kind: 'stop', by: IDS.outsider });
+  });
+});
+
+describe('routeEvent with stop in a DM', () => {
+  it('stops the thread on "stop" in a DM thread, never prompting with it', () => {
+    const event = directMessage('stop', { thread_ts: '1767225600.000100' });
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({
+      kind: 'stop',
+      target: { kind: 'thread', channel: IDS.dm, threadTs: '1767225600.000100' },
+      by: IDS.alice,
+      onlyIfInThread: false,
+    });
+  });
+
+  it('stops the whole DM on "stop" outside any thread', () => {
+    expect(routeEvent(envelope(directMessage('Stop!')), botConfig(), identity)).toEqual({
+      kind: 'stop',
+      target: { kind: 'channel', teamId: IDS.team, channel: IDS.dm },
+      by: IDS.alice,
+      onlyIfInThread: false,
+    });
+  });
+
+  it('still applies the users allowlist first', () => {
+    expect(routeEvent(envelope(directMessage('stop')), botConfig({ users: [IDS.bob] }), identity)).toEqual({
+      kind: 'ignore',
+      reason: 'user_not_allowed',
+    });
+  });
+
+  it('answers a DM that only mentions stopping', () => {
+    expect(routeEvent(envelope(directMessage('stop the deploy')), botConfig(), identity)).toMatchObject({
+      kind: 'answer',
+    });
   });
 });
 

@@ -27,10 +27,14 @@ export interface UserMessage {
   readonly files: readonly SlackFileRef[];
 }
 
-/** What a stop request points at: one message's job (a reaction) or a whole thread (`stop`). */
+/**
+ * What a stop request points at: one message's job (a reaction), a thread (`stop` in it), or a whole
+ * DM (`stop` outside any thread there). Whose jobs it may reach is decided once the jobs are found.
+ */
 export type StopTarget =
   | { readonly kind: 'message'; readonly teamId: string; readonly channel: string; readonly ts: string }
-  | { readonly kind: 'thread'; readonly channel: string; readonly threadTs: string };
+  | { readonly kind: 'thread'; readonly channel: string; readonly threadTs: string }
+  | { readonly kind: 'channel'; readonly teamId: string; readonly channel: string };
 
 export type RouteDecision =
   | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
@@ -77,12 +81,10 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
     files,
   };
   if (!isAllowedUser(bot, user)) return ignore('user_not_allowed');
-  if (isDirect(event)) {
-    return bot.directMessages ? answer(message, false) : ignore('direct_messages_disabled');
-  }
+  const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== ts;
+  if (isDirect(event)) return routeDirect(message, bot, isThreadReply);
   if (!isAllowed(bot.channels, channel)) return ignore('channel_not_allowed');
   const mentioned = event.type === 'app_mention' || text.includes(`<@${identity.userId}>`);
-  const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== ts;
   if (isThreadReply && STOP_COMMAND.test(prompt)) {
     const target: StopTarget = { kind: 'thread', channel, threadTs: message.threadTs };
     return { kind: 'stop', target, by: user, onlyIfInThread: !mentioned };
@@ -91,9 +93,18 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
   return isThreadReply ? answer(message, true) : ignore('not_addressed');
 }
 
+/** In a DM every message is for the bot, so `stop` there is always a stop, never a prompt. */
+function routeDirect(message: UserMessage, bot: BotConfig, isThreadReply: boolean): RouteDecision {
+  if (!bot.directMessages) return ignore('direct_messages_disabled');
+  if (!STOP_COMMAND.test(message.text)) return answer(message, false);
+  const { teamId, channel, threadTs } = message;
+  const target: StopTarget = isThreadReply ? { kind: 'thread', channel, threadTs } : { kind: 'channel', teamId, channel };
+  return { kind: 'stop', target, by: message.user, onlyIfInThread: false };
+}
+
 /**
- * A stop reaction on a message. Who may stop (the asker, or anyone allowed to use the bot) is
- * checked against the job once it is found.
+ * A stop reaction on a message. Slack says nothing of the reactor's organisation, which does not
+ * matter: only the asker or an admin may stop, and that is checked against the job once it is found.
  */
 function routeReaction(envelope: EventCallback, bot: BotConfig, identity: BotIdentity): RouteDecision {
   const { event } = envelope;
