@@ -24,7 +24,7 @@ import type { SlackMessageEvent } from '../src/webhooks/slack-events.types';
 import { StopIntake } from '../src/webhooks/stop-intake.service';
 import { ThreadRepository } from '../src/webhooks/thread.repository';
 import { WebhookService } from '../src/webhooks/webhook.service';
-import { envelope } from './factories';
+import { envelope, IDS } from './factories';
 
 /** A line the bot said in a thread, outside any job (a stop of queued work, say). */
 export interface Notice {
@@ -39,7 +39,7 @@ export interface Notice {
 export interface IntakeHarness {
   /** Delivers a signed event; answers the outcome counted in orchestrator_slack_events_total. */
   deliver(event: SlackMessageEvent): Promise<EventOutcome>;
-  /** The job a message started, while it has not finished. */
+  /** The job a message started, while it has not finished; every delivery comes to the IDS.team workspace. */
   unfinishedJobOf(event: SlackMessageEvent): Promise<RunClaudeJobData | undefined>;
   readonly notices: Notice[];
   close(): Promise<void>;
@@ -108,8 +108,7 @@ export async function startIntakeHarness(bot: BotConfig, identity: BotIdentity, 
       if (outcome === undefined) throw new Error('the delivery was not counted');
       return outcome;
     },
-    unfinishedJobOf: (event) =>
-      stopper.unfinishedJobOf(bot.id, event.team ?? identity.teamId, event.channel ?? '', event.ts ?? ''),
+    unfinishedJobOf: (event) => stopper.unfinishedJobOf(bot.id, IDS.team, event.channel ?? '', event.ts ?? ''),
     async close() {
       await module.close();
       await queue.close();

@@ -165,7 +165,7 @@ describe('routeEvent with people of other organisations', () => {
 
   it('answers them when the bot allows external users', () => {
     const decision = routeEvent(envelope(fromOutsider(mention())), botConfig({ allowExternalUsers: true }), identity);
-    expect(decision).toMatchObject({ kind: 'answer', message: { user: IDS.outsider } });
+    expect(decision).toMatchObject({ kind: 'answer', message: { user: IDS.outsider, teamId: IDS.team } });
   });
 
   it('takes the author from user_team before team', () => {

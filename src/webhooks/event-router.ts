@@ -72,7 +72,8 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
   const files = (event.files ?? []).flatMap((file) => slackFileRef(file) ?? []);
   if (prompt === '' && files.length === 0) return ignore('empty');
   const message: UserMessage = {
-    teamId: event.team ?? envelope.team_id,
+    // The workspace the event came to, not the author's: a reaction, which names no author, must find its job.
+    teamId: envelope.team_id,
     channel,
     ts,
     threadTs: event.thread_ts ?? ts,
@@ -98,7 +99,9 @@ function routeDirect(message: UserMessage, bot: BotConfig, isThreadReply: boolea
   if (!bot.directMessages) return ignore('direct_messages_disabled');
   if (!STOP_COMMAND.test(message.text)) return answer(message, false);
   const { teamId, channel, threadTs } = message;
-  const target: StopTarget = isThreadReply ? { kind: 'thread', channel, threadTs } : { kind: 'channel', teamId, channel };
+  const target: StopTarget = isThreadReply
+    ? { kind: 'thread', channel, threadTs }
+    : { kind: 'channel', teamId, channel };
   return { kind: 'stop', target, by: message.user, onlyIfInThread: false };
 }
 

@@ -1,4 +1,13 @@
-import { botConfig, botIdentity, directMessage, IDS, mention, threadReply } from '../../test/factories';
+import {
+  botConfig,
+  botIdentity,
+  directMessage,
+  fromOutsider,
+  IDS,
+  mention,
+  stopReaction,
+  threadReply,
+} from '../../test/factories';
 import { type IntakeHarness, startIntakeHarness } from '../../test/intake-harness';
 import type { SlackMessageEvent } from './slack-events.types';
 
@@ -40,5 +49,22 @@ describe('StopIntake against a real Redis and queue', () => {
     expect(await queued()).toEqual([false, false, false]);
     expect(harness.notices.filter((notice) => notice.thread.channel === channel)).toHaveLength(3);
     expect(await stillQueued([elsewhere])).toEqual([true]);
+  });
+});
+
+describe('StopIntake for a bot that allows external users', () => {
+  let harness: IntakeHarness;
+  beforeAll(async () => {
+    harness = await startIntakeHarness(botConfig({ allowExternalUsers: true }), botIdentity(), 6);
+  });
+  afterAll(() => harness.close());
+
+  it('lets a person of another organisation stop the job they asked, by reaction', async () => {
+    const asked = fromOutsider(mention('a question from outside'));
+    expect(await harness.deliver(asked)).toBe('enqueued');
+
+    expect(await harness.deliver(stopReaction(asked.ts!, IDS.bob))).toBe('stop_refused');
+    expect(await harness.deliver(stopReaction(asked.ts!, IDS.outsider))).toBe('stop_requested');
+    expect(harness.notices.map((notice) => notice.text)).toEqual([`:octagonal_sign: Stopped by <@${IDS.outsider}>.`]);
   });
 });
