@@ -12,7 +12,7 @@ import { type ThreadJob, ThreadOrderRepository } from './thread-order.repository
 export const STOP_CHANNEL = `${KEY_PREFIX}:stop-requests`;
 const STOP_FLAG_TTL_SECONDS = 3600;
 
-const UNFINISHED_STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children'];
+const UNFINISHED_STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed'];
 /**
  * How many of the newest jobs of each unfinished state a channel-wide stop looks through. It serves a
  * DM's `stop`, where one person's few jobs are among the newest.
