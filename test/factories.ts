@@ -11,6 +11,11 @@ export const IDS = {
   bob: 'U0K5L6M7N8P',
   channel: 'C0CHAN12345',
   dm: 'D0DM1234567',
+  /** One of the bots' admins (they are not in the fixtures). */
+  admin: 'U0ADMIN0001',
+  /** A person of another organisation, met in a channel shared with it (Slack Connect). */
+  outsider: 'U0OUTSIDER1',
+  otherTeam: 'T0OTHERORG1',
 } as const;
 
 let sequence = 0;
@@ -35,6 +40,8 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     workingDirectory: '/tmp',
     channels: [],
     users: [],
+    admins: [],
+    allowExternalUsers: false,
     directMessages: true,
     timeoutSeconds: 60,
     claude: { env: {} },
@@ -108,6 +115,21 @@ export function threadReply(
     team: IDS.team,
     ...overrides,
   };
+}
+
+/** The event as Slack sends it when its author belongs to another organisation (Slack Connect). */
+export function fromOutsider(event: SlackMessageEvent, user: string = IDS.outsider): SlackMessageEvent {
+  return { ...event, user, team: IDS.otherTeam, user_team: IDS.otherTeam, source_team: IDS.otherTeam };
+}
+
+/** A stop reaction on a message; like Slack's, it says nothing of the reactor's organisation. */
+export function stopReaction(
+  ts: string,
+  user: string = IDS.alice,
+  overrides: { channel?: string; reaction?: string } = {},
+): SlackMessageEvent {
+  const { channel = IDS.channel, reaction = 'octagonal_sign' } = overrides;
+  return { type: 'reaction_added', user, reaction, item: { type: 'message', channel, ts } };
 }
 
 /** Our own reply echoed back by Slack: no subtype, but `bot_id`, `app_id` and our user. */

@@ -32,6 +32,10 @@ export interface BotConfig {
   readonly channels: readonly string[];
   /** Empty: anyone. */
   readonly users: readonly string[];
+  /** May stop anyone's job of this bot, not only their own. */
+  readonly admins: readonly string[];
+  /** Answer people of other organisations (Slack Connect) too; off by default. */
+  readonly allowExternalUsers: boolean;
   readonly directMessages: boolean;
   readonly timeoutSeconds: number;
   /** Past this spend in one UTC day the bot declines new requests until the next day. */
@@ -46,4 +50,6 @@ export interface BotIdentity {
   readonly userId: string;
   readonly botId: string | undefined;
   readonly teamId: string;
+  /** The Enterprise Grid organisation, when the bot is installed in one. */
+  readonly enterpriseId?: string;
 }

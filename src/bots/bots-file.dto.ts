@@ -30,6 +30,8 @@ export class ClaudeSettingsDto {
 class BotSettingsDto {
   @IsOptional() @IsArray() @IsString({ each: true }) channels?: string[];
   @IsOptional() @IsArray() @IsString({ each: true }) users?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) admins?: string[];
+  @IsOptional() @IsBoolean() allowExternalUsers?: boolean;
   @IsOptional() @IsBoolean() directMessages?: boolean;
   @IsOptional() @IsInt() @Min(1) timeoutSeconds?: number;
   @IsOptional() @IsNumber() @Min(0) budgetUsdPerDay?: number;

@@ -56,7 +56,28 @@ describe('loadBots', () => {
         workingDirectory: join(dir, 'backend'),
         directMessages: true,
         timeoutSeconds: 900,
+        admins: [],
+        allowExternalUsers: false,
       }),
+    ]);
+  });
+
+  it("takes admins and allowExternalUsers from defaults, a bot's own value winning", () => {
+    const bots = botsFrom(`
+defaults:
+  admins: [U0ADMIN0001]
+  allowExternalUsers: true
+bots:${backend}
+  - id: frontend
+    signingSecret: \${FRONTEND_SECRET}
+    token: \${FRONTEND_TOKEN}
+    workingDirectory: frontend
+    admins: [U0ADMIN0002, U0ADMIN0003]
+    allowExternalUsers: false
+`);
+    expect(bots.map(({ admins, allowExternalUsers }) => ({ admins, allowExternalUsers }))).toEqual([
+      { admins: ['U0ADMIN0001'], allowExternalUsers: true },
+      { admins: ['U0ADMIN0002', 'U0ADMIN0003'], allowExternalUsers: false },
     ]);
   });
 
@@ -86,6 +107,8 @@ bots:${backend}
       workingDirectory: join(dir, 'backend'),
       channels: ['C0123ABCD'],
       users: [],
+      admins: [],
+      allowExternalUsers: false,
       directMessages: true,
       timeoutSeconds: 300,
       claude: {
@@ -148,6 +171,30 @@ bots:${backend}
       `bots:${backend}\n    claude: { permissionMode: yolo }`,
       secrets,
       'bot "backend": claude.permissionMode',
+    ],
+    [
+      'admins that are not a list',
+      `bots:${backend}\n    admins: U0ADMIN0001`,
+      secrets,
+      'bot "backend": admins must be an array',
+    ],
+    [
+      'an admin that is not a user id string',
+      `bots:${backend}\n    admins: [U0ADMIN0001, 42]`,
+      secrets,
+      'bot "backend": each value in admins must be a string',
+    ],
+    [
+      'an allowExternalUsers that is not a boolean',
+      `bots:${backend}\n    allowExternalUsers: "yes"`,
+      secrets,
+      'bot "backend": allowExternalUsers must be a boolean value',
+    ],
+    [
+      'a bad allowExternalUsers under defaults',
+      `defaults:\n  allowExternalUsers: 1\nbots:${backend}`,
+      secrets,
+      'defaults: allowExternalUsers must be a boolean value',
     ],
     ['an empty list', 'bots: []', secrets, '"bots" must be a non-empty list'],
     ['broken YAML', 'bots: [', secrets, 'is not valid YAML'],

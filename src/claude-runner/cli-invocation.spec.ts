@@ -1,9 +1,24 @@
 import { botConfig } from '../../test/factories';
 import { buildCliArgs, buildCliEnvironment } from './cli-invocation';
+import { QUOTED_TEXT_RULE } from './prompt';
 
 describe('buildCliArgs', () => {
-  it('always asks for stream-json with --verbose in print mode', () => {
-    expect(buildCliArgs(botConfig())).toEqual(['-p', '--output-format', 'stream-json', '--verbose']);
+  it('always asks for stream-json with --verbose in print mode, with the quoted-text rule', () => {
+    expect(buildCliArgs(botConfig())).toEqual([
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--append-system-prompt',
+      QUOTED_TEXT_RULE,
+    ]);
+  });
+
+  it('keeps the quoted-text rule when it resumes a session', () => {
+    expect(buildCliArgs(botConfig(), '5d0c3f0e-8a51-4c7e-9f0b-2b7c1e6a9d41').slice(-2)).toEqual([
+      '--append-system-prompt',
+      QUOTED_TEXT_RULE,
+    ]);
   });
 
   it('passes every bot setting in the contract order, list flags in the = form', () => {
@@ -38,7 +53,7 @@ describe('buildCliArgs', () => {
       '--allowedTools=Bash(git log:*),Read',
       '--disallowedTools=WebFetch',
       '--append-system-prompt',
-      'You answer questions about the backend service.',
+      `You answer questions about the backend service.\n\n${QUOTED_TEXT_RULE}`,
     ]);
   });
 

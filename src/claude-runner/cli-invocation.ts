@@ -1,9 +1,11 @@
 import { assertSessionId } from '../agent/agent-paths';
 import type { BotConfig } from '../bots/bot.types';
+import { QUOTED_TEXT_RULE } from './prompt';
 
 /**
  * The CLI's arguments, exactly as the contract lists them. List flags use `--flag=a,b` so that no
- * value can swallow the next argument; the prompt goes to stdin, never to argv.
+ * value can swallow the next argument; the prompt goes to stdin, never to argv. The system prompt
+ * always carries QUOTED_TEXT_RULE, after the bot's own addition, resumed sessions included.
  */
 export function buildCliArgs(bot: BotConfig, resumeSessionId?: string, addDirs: readonly string[] = []): string[] {
   const { claude } = bot;
@@ -21,7 +23,8 @@ export function buildCliArgs(bot: BotConfig, resumeSessionId?: string, addDirs: 
     args.push(`--disallowedTools=${claude.disallowedTools.join(',')}`);
   }
   if (addDirs.length > 0) args.push(`--add-dir=${addDirs.join(',')}`);
-  if (claude.appendSystemPrompt !== undefined) args.push('--append-system-prompt', claude.appendSystemPrompt);
+  const systemPrompt = [claude.appendSystemPrompt, QUOTED_TEXT_RULE].filter((part) => part !== undefined);
+  args.push('--append-system-prompt', systemPrompt.join('\n\n'));
   return args;
 }
 

@@ -1,16 +1,23 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import type { JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX, REDIS_CLIENT } from '../redis/redis.constants';
 import { messageJobId } from './claude-job.producer';
 import { CLAUDE_QUEUE } from './queue.constants';
 import type { RunClaudeJobData } from './queue.types';
-import { ThreadOrderRepository } from './thread-order.repository';
+import { type ThreadJob, ThreadOrderRepository } from './thread-order.repository';
 
 /** Where stop requests for running jobs are announced; every worker listens. */
 export const STOP_CHANNEL = `${KEY_PREFIX}:stop-requests`;
 const STOP_FLAG_TTL_SECONDS = 3600;
+
+const UNFINISHED_STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed'];
+/**
+ * How many of the newest jobs of each unfinished state a channel-wide stop looks through. It serves a
+ * DM's `stop`, where one person's few jobs are among the newest.
+ */
+export const CHANNEL_STOP_SCAN = 1_000;
 
 export interface StopRequest {
   readonly jobId: string;
@@ -23,11 +30,17 @@ export interface StopResult {
   readonly removed: number;
   /** Running jobs whose worker was told to stop them. */
   readonly signalled: number;
+  /** Unfinished jobs left alone because someone else asked them. */
+  readonly refused: number;
 }
+
+type Thread = Omit<ThreadJob, 'jobId' | 'messageTs'>;
+type Tally = { -readonly [K in keyof StopResult]: number };
 
 /**
  * Stops jobs on behalf of a Slack user: a queued job is removed, a running one is flagged in Redis
- * (for a worker about to start it) and announced on a channel (for the worker running it).
+ * (for a worker about to start it) and announced on a channel (for the worker running it). Given
+ * `askedBy`, it stops only the jobs that person asked and counts the others as refused.
  */
 @Injectable()
 export class JobStopper {
@@ -50,28 +63,57 @@ export class JobStopper {
     return state === 'completed' || state === 'failed' ? undefined : job.data;
   }
 
-  /** Stops every unfinished job of a thread. */
-  async stopThread(botId: string, channel: string, threadTs: string, by: string): Promise<StopResult> {
+  /** Stops the job of one message. */
+  async stopMessage(job: RunClaudeJobData, by: string): Promise<StopResult> {
+    const tally: Tally = { removed: 0, signalled: 0, refused: 0 };
+    await this.stopOne(job, messageJobId(job), by, undefined, tally);
+    return tally;
+  }
+
+  /** Stops the unfinished jobs of a thread: every one, or only those `askedBy` asked. */
+  async stopThread(botId: string, channel: string, threadTs: string, by: string, askedBy?: string): Promise<StopResult> {
     const thread = { botId, channel, threadTs };
-    let removed = 0;
-    let signalled = 0;
-    for (const jobId of await this.threadOrder.jobIds(thread)) {
-      const state = await this.queue.getJobState(jobId);
-      if (state === 'active') {
-        await this.signal({ jobId, by });
-        signalled += 1;
-      } else if (state !== 'completed' && state !== 'failed' && state !== 'unknown') {
-        if (await this.removeQueued(jobId, by)) removed += 1;
-        else signalled += 1;
-      }
-      if (state !== 'active') await this.threadOrder.removeJobId(thread, jobId);
+    const tally: Tally = { removed: 0, signalled: 0, refused: 0 };
+    for (const jobId of await this.threadOrder.jobIds(thread)) await this.stopOne(thread, jobId, by, askedBy, tally);
+    return tally;
+  }
+
+  /** The threads of a channel that have unfinished jobs, among the newest CHANNEL_STOP_SCAN of each state. */
+  async threadsWithUnfinishedJobs(botId: string, teamId: string, channel: string): Promise<string[]> {
+    const prefix = messageJobId({ botId, teamId, channel, messageTs: '' });
+    const jobIds = await this.queue.getRanges(UNFINISHED_STATES, 0, CHANNEL_STOP_SCAN - 1);
+    const threads = new Set<string>();
+    for (const jobId of jobIds.filter((id) => id.startsWith(prefix))) {
+      const job = await this.queue.getJob(jobId);
+      if (job?.data.botId === botId && job.data.channel === channel) threads.add(job.data.threadTs);
     }
-    return { removed, signalled };
+    return [...threads];
   }
 
   /** Who asked to stop this job, if anyone did: a worker checks before it starts the CLI. */
   async stopRequestedBy(jobId: string): Promise<string | undefined> {
     return (await this.redis.get(stopFlagKey(jobId))) ?? undefined;
+  }
+
+  private async stopOne(thread: Thread, jobId: string, by: string, askedBy: string | undefined, tally: Tally) {
+    const job = await this.queue.getJob(jobId);
+    const state = job ? await job.getState() : 'unknown';
+    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') {
+      await this.threadOrder.removeJobId(thread, jobId);
+      return;
+    }
+    if (askedBy !== undefined && job.data.user !== askedBy) {
+      tally.refused += 1;
+      return;
+    }
+    if (state === 'active') {
+      await this.signal({ jobId, by });
+      tally.signalled += 1;
+      return;
+    }
+    if (await this.removeQueued(jobId, by)) tally.removed += 1;
+    else tally.signalled += 1;
+    await this.threadOrder.removeJobId(thread, jobId);
   }
 
   /** A job can start between our look and the removal; then it is stopped like a running one. */

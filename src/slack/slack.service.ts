@@ -23,7 +23,9 @@ export class SlackService {
     if (result.user_id === undefined || result.team_id === undefined) {
       throw new Error(`auth.test for bot ${bot.id} answered without user_id or team_id`);
     }
-    return { userId: result.user_id, botId: result.bot_id, teamId: result.team_id };
+    const identity = { userId: result.user_id, botId: result.bot_id, teamId: result.team_id };
+    // Outside Enterprise Grid there is no organisation: the field is absent (or empty).
+    return result.enterprise_id ? { ...identity, enterpriseId: result.enterprise_id } : identity;
   }
 
   /**

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { answersAuthor, type AuthorOrigin } from '../bots/bot-audience';
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
 import { withTimeout } from '../common/timeouts';
+import { quoteUntrusted, withoutFences } from './quoted-text';
 import { SlackClientFactory } from './slack-client.factory';
 import { slackErrorCode } from './slack.errors';
 
@@ -26,7 +28,7 @@ export const THREAD_HISTORY_LIMITS = {
 } as const;
 
 /** The fields of a message in conversations.replies that the prompt uses. */
-interface ThreadMessage {
+interface ThreadMessage extends AuthorOrigin {
   readonly ts?: string;
   readonly user?: string;
   readonly bot_id?: string;
@@ -55,8 +57,10 @@ export class ThreadHistoryService {
 
   /**
    * The thread's messages before `beforeTs` (which is excluded), oldest first, one `who: text` line each,
-   * within THREAD_HISTORY_LIMITS. Empty when there are none, and when Slack cannot or will not tell:
-   * the answer is worth more than the context, so no failure here fails the job.
+   * within THREAD_HISTORY_LIMITS. Messages by authors the bot would not answer (other bots, people
+   * outside its `users` or its organisation) are fenced as untrusted quoted text. Empty when there are
+   * none, and when Slack cannot or will not tell: the answer is worth more than the context, so no
+   * failure here fails the job.
    */
   async earlierMessages(
     bot: BotConfig,
@@ -72,7 +76,7 @@ export class ThreadHistoryService {
         THREAD_HISTORY_LIMITS.waitMs,
         'thread history from Slack',
       );
-      return formatThread(fetched, identity);
+      return formatThread(fetched, bot, identity);
     } catch (error) {
       const code = slackErrorCode(error);
       this.logger.warn(
@@ -109,8 +113,8 @@ export class ThreadHistoryService {
   }
 }
 
-function formatThread({ messages, complete }: Fetched, identity: BotIdentity): string {
-  const lines = messages.map((message) => formatMessage(message, identity)).filter((line) => line !== undefined);
+function formatThread({ messages, complete }: Fetched, bot: BotConfig, identity: BotIdentity): string {
+  const lines = messages.map((message) => formatMessage(message, bot, identity)).filter((line) => line !== undefined);
   const kept: string[] = [];
   let characters = 0;
   for (const line of lines.slice(-THREAD_HISTORY_LIMITS.messages).reverse()) {
@@ -124,7 +128,7 @@ function formatThread({ messages, complete }: Fetched, identity: BotIdentity): s
   return kept.join('\n');
 }
 
-function formatMessage(message: ThreadMessage, identity: BotIdentity): string | undefined {
+function formatMessage(message: ThreadMessage, bot: BotConfig, identity: BotIdentity): string | undefined {
   const own = message.user === identity.userId || (identity.botId !== undefined && message.bot_id === identity.botId);
   let text = (message.text || message.markdown_text || '').trim();
   if (!own) text = stripMention(text, identity.userId);
@@ -134,13 +138,25 @@ function formatMessage(message: ThreadMessage, identity: BotIdentity): string | 
   if (text.length > THREAD_HISTORY_LIMITS.charactersPerMessage) {
     text = `${text.slice(0, THREAD_HISTORY_LIMITS.charactersPerMessage)} … (cut)`;
   }
-  // Continuation lines are indented, so that no message can pass itself off as another speaker's line.
-  return `${authorOf(message, own)}: ${text.replace(/\n/g, '\n  ')}`;
+  if (!own && !isTrusted(message, bot, identity)) return quoteUntrusted(authorOf(message, own), text);
+  // Continuation lines are indented, so that no message can pass itself off as another speaker's line,
+  // and none can open or close a quote.
+  return `${authorOf(message, own)}: ${withoutFences(text).replace(/\n/g, '\n  ')}`;
+}
+
+/** A person the bot would answer; never another bot, whoever it speaks for. */
+function isTrusted(message: ThreadMessage, bot: BotConfig, identity: BotIdentity): boolean {
+  if (message.user === undefined || isBot(message)) return false;
+  return answersAuthor(bot, identity, message.user, message);
+}
+
+function isBot(message: ThreadMessage): boolean {
+  return message.bot_id !== undefined || message.bot_profile !== undefined;
 }
 
 function authorOf(message: ThreadMessage, own: boolean): string {
   if (own) return 'assistant (you)';
-  if (message.user !== undefined) return `<@${message.user}>`;
+  if (message.user !== undefined && !isBot(message)) return `<@${message.user}>`;
   const name = message.username ?? message.bot_profile?.name;
   return name === undefined ? 'a bot' : `bot ${name}`;
 }

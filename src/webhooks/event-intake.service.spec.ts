@@ -1,11 +1,24 @@
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { PinoLogger } from 'nestjs-pino';
-import { botConfig, IDS, nextEventId, nextTs } from '../../test/factories';
+import {
+  botConfig,
+  botIdentity,
+  directMessage,
+  fromOutsider,
+  IDS,
+  mention,
+  nextEventId,
+  nextTs,
+  stopReaction,
+  threadReply,
+} from '../../test/factories';
+import { type IntakeHarness, startIntakeHarness } from '../../test/intake-harness';
+import type { EventOutcome } from '../metrics/metrics.constants';
+import type { SlackMessageEvent } from './slack-events.types';
 import { AppConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
-import { JobStopper } from '../queue/job-stopper';
 import { EnqueueError } from '../queue/queue.errors';
 import type { RunClaudeJobData } from '../queue/queue.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
@@ -56,7 +69,6 @@ describe('EventIntake against a real Redis', () => {
           useValue: loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', RATE_LIMIT_MAX_REQUESTS: '2' }),
         },
         { provide: ClaudeJobProducer, useValue: producer },
-        { provide: JobStopper, useValue: { stopThread: () => Promise.resolve({ removed: 0, signalled: 0 }) } },
         {
           provide: SlackService,
           useValue: {
@@ -111,5 +123,78 @@ describe('EventIntake against a real Redis', () => {
     expect(await intake.take(bot, nextEventId(), stranger, true)).toBe('ignored_other');
     expect(await intake.take(bot, nextEventId(), parent, false)).toBe('enqueued');
     expect(await intake.take(bot, nextEventId(), reply, true)).toBe('enqueued');
+  });
+});
+
+describe('who may do what: the decision on each kind of event, by each kind of person', () => {
+  let harness: IntakeHarness;
+  beforeAll(async () => {
+    harness = await startIntakeHarness(botConfig({ admins: [IDS.admin] }), botIdentity(), 4);
+  });
+  afterAll(() => harness.close());
+
+  /** Alice asks; then each person sends each kind of event about her question. */
+  const people = {
+    'the asker': (event: SlackMessageEvent) => ({ ...event, user: IDS.alice }),
+    'another allowed user': (event: SlackMessageEvent) => ({ ...event, user: IDS.bob }),
+    'an admin': (event: SlackMessageEvent) => ({ ...event, user: IDS.admin }),
+    // Slack's reactions say nothing of the reactor's organisation; messages do.
+    'a user of another organisation': (event: SlackMessageEvent) =>
+      event.type === 'reaction_added' ? { ...event, user: IDS.outsider } : fromOutsider(event),
+  };
+  type Person = keyof typeof people;
+  const events: Record<string, (asked: SlackMessageEvent) => SlackMessageEvent> = {
+    'a mention': () => mention('what changed?'),
+    'a DM': () => directMessage('what changed?'),
+    'a thread reply': (asked) => threadReply(asked.ts!, 'and the rollback?'),
+    'a stop reaction': (asked) => stopReaction(asked.ts!),
+    '"stop" in the thread': (asked) => threadReply(asked.ts!, 'stop'),
+  };
+  const everyone = (outcome: EventOutcome): Record<Person, EventOutcome> => ({
+    'the asker': outcome,
+    'another allowed user': outcome,
+    'an admin': outcome,
+    'a user of another organisation': 'ignored_external',
+  });
+  const table: [string, Record<Person, EventOutcome>][] = [
+    ['a mention', everyone('enqueued')],
+    ['a DM', everyone('enqueued')],
+    ['a thread reply', everyone('enqueued')],
+    [
+      'a stop reaction',
+      {
+        'the asker': 'stop_requested',
+        'another allowed user': 'stop_refused',
+        'an admin': 'stop_requested',
+        'a user of another organisation': 'stop_refused',
+      },
+    ],
+    [
+      '"stop" in the thread',
+      {
+        'the asker': 'stop_requested',
+        'another allowed user': 'stop_refused',
+        'an admin': 'stop_requested',
+        'a user of another organisation': 'ignored_external',
+      },
+    ],
+  ];
+  const cells = table.flatMap(([kind, row]) =>
+    (Object.keys(row) as Person[]).map((person) => [kind, person, row[person]] as const),
+  );
+
+  it.each(cells)('%s by %s: %s', async (kind, person, expected) => {
+    const asked = mention('long question', { user: IDS.alice });
+    expect(await harness.deliver(asked)).toBe('enqueued');
+    const noticesBefore = harness.notices.length;
+
+    expect(await harness.deliver(people[person](events[kind](asked)))).toBe(expected);
+
+    const stillQueued = (await harness.unfinishedJobOf(asked)) !== undefined;
+    expect(stillQueued).toBe(expected !== 'stop_requested');
+    const said = harness.notices.slice(noticesBefore).map((notice) => notice.text);
+    expect(said).toEqual(
+      expected === 'stop_requested' ? [`:octagonal_sign: Stopped by <@${people[person](asked).user}>.`] : [],
+    );
   });
 });

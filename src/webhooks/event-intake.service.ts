@@ -3,13 +3,12 @@ import { PinoLogger } from 'nestjs-pino';
 import type { BotConfig } from '../bots/bot.types';
 import type { EventOutcome } from '../metrics/metrics.constants';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
-import { JobStopper } from '../queue/job-stopper';
-import { RATE_LIMITED_LINE, stoppedLine } from '../slack/reply-lines';
-import { SlackService, type ThreadRef } from '../slack/slack.service';
+import { RATE_LIMITED_LINE } from '../slack/reply-lines';
+import { SlackService } from '../slack/slack.service';
 import { AdmissionRepository, type DeliveryIds } from './admission.repository';
-import type { StopTarget, UserMessage } from './event-router';
+import type { UserMessage } from './event-router';
+import { keptInRedis } from './kept-in-redis';
 import { ThreadRepository } from './thread.repository';
-import { EventNotKeptError } from './webhooks.errors';
 
 /**
  * Turns a message worth answering into exactly one job: drops follow-ups in threads the bot is not
@@ -22,7 +21,6 @@ export class EventIntake {
     private readonly admission: AdmissionRepository,
     private readonly threads: ThreadRepository,
     private readonly producer: ClaudeJobProducer,
-    private readonly stopper: JobStopper,
     private readonly slack: SlackService,
     private readonly logger: PinoLogger,
   ) {
@@ -30,7 +28,7 @@ export class EventIntake {
   }
 
   async take(bot: BotConfig, eventId: string, message: UserMessage, onlyIfInThread: boolean): Promise<EventOutcome> {
-    return this.keepingState(async () => {
+    return keptInRedis(async () => {
       if (onlyIfInThread && !(await this.threads.isActive(bot.id, message.channel, message.threadTs))) {
         return 'ignored_other';
       }
@@ -51,40 +49,6 @@ export class EventIntake {
       await this.enqueue(bot, eventId, message, ids);
       return 'enqueued';
     });
-  }
-
-  /**
-   * A stop request, decided here so that nothing is enqueued for it. Queued jobs go at once (and the
-   * thread is told here); a running job is stopped by its worker, which says so in the thread.
-   */
-  async stop(bot: BotConfig, target: StopTarget, by: string, onlyIfInThread: boolean): Promise<EventOutcome> {
-    return this.keepingState(async () => {
-      const thread = await this.threadOf(bot, target, by);
-      if (!thread) return 'ignored_other';
-      if (onlyIfInThread && !(await this.threads.isActive(bot.id, thread.channel, thread.threadTs))) {
-        return 'ignored_other';
-      }
-      const result = await this.stopper.stopThread(bot.id, thread.channel, thread.threadTs, by);
-      this.logger.info({ bot: bot.id, by, ...result }, 'stop requested');
-      if (result.signalled === 0) this.tellStopped(bot, thread, by, result.removed);
-      return 'stop_requested';
-    });
-  }
-
-  /** The thread a stop points at, when the user may stop it; a reaction names a message, whose job says who asked. */
-  private async threadOf(bot: BotConfig, target: StopTarget, by: string): Promise<ThreadRef | undefined> {
-    if (target.kind === 'thread') return { channel: target.channel, threadTs: target.threadTs };
-    const job = await this.stopper.unfinishedJobOf(bot.id, target.teamId, target.channel, target.ts);
-    if (!job) return undefined;
-    const mayStop = job.user === by || bot.users.length === 0 || bot.users.includes(by);
-    return mayStop ? { channel: job.channel, threadTs: job.threadTs } : undefined;
-  }
-
-  private tellStopped(bot: BotConfig, thread: ThreadRef, by: string, removed: number): void {
-    if (removed === 0) return;
-    this.slack
-      .postNotice(bot, thread, stoppedLine(by))
-      .catch((error: unknown) => this.logger.warn({ err: error, bot: bot.id }, 'could not say the stop in the thread'));
   }
 
   private async enqueue(bot: BotConfig, eventId: string, message: UserMessage, ids: DeliveryIds): Promise<void> {
@@ -115,14 +79,5 @@ export class EventIntake {
     this.slack
       .postEphemeral(bot, { channel: message.channel, threadTs: message.threadTs }, message.user, RATE_LIMITED_LINE)
       .catch((error: unknown) => this.logger.warn({ err: error, bot: bot.id }, 'could not send the rate-limit notice'));
-  }
-
-  /** Any Redis failure means the event was not kept: Slack must retry it. */
-  private async keepingState(work: () => Promise<EventOutcome>): Promise<EventOutcome> {
-    try {
-      return await work();
-    } catch (error) {
-      throw new EventNotKeptError('the event could not be kept in Redis', { cause: error });
-    }
   }
 }

@@ -4,11 +4,13 @@ import {
   directMessage,
   editedMessage,
   envelope,
+  fromOutsider,
   IDS,
   mention,
   mentionTwin,
   otherBotMessage,
   ownReply,
+  stopReaction,
   threadReply,
 } from '../../test/factories';
 import { routeEvent, stripMention } from './event-router';
@@ -146,6 +148,82 @@ describe('routeEvent', () => {
   it('ignores channel chatter that does not address it', () => {
     const event = { ...threadReply('x'), thread_ts: undefined };
     expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({ kind: 'ignore', reason: 'not_addressed' });
+  });
+});
+
+describe('routeEvent with people of other organisations', () => {
+  const outside = { kind: 'ignore', reason: 'external_user' };
+
+  it.each([
+    ['a mention', fromOutsider(mention())],
+    ['a DM', fromOutsider(directMessage())],
+    ['a thread reply', fromOutsider(threadReply('1767225600.000100'))],
+    ['a stop in a thread', fromOutsider(threadReply('1767225600.000100', 'stop'))],
+  ])('ignores %s from another organisation', (_name, event) => {
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual(outside);
+  });
+
+  it('answers them when the bot allows external users', () => {
+    const decision = routeEvent(envelope(fromOutsider(mention())), botConfig({ allowExternalUsers: true }), identity);
+    expect(decision).toMatchObject({ kind: 'answer', message: { user: IDS.outsider, teamId: IDS.team } });
+  });
+
+  it('takes the author from user_team before team', () => {
+    const event = { ...mention(), team: IDS.team, user_team: IDS.otherTeam };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual(outside);
+  });
+
+  it('treats a message sent from another workspace as outside', () => {
+    const event = { ...mention(), source_team: IDS.otherTeam };
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual(outside);
+  });
+
+  it('treats another Enterprise Grid organisation as outside, and its own as inside', () => {
+    const grid = botIdentity({ enterpriseId: 'E0OURORG001' });
+    const foreign = { ...mention(), enterprise_id: 'E0THEIRS001' };
+    expect(routeEvent(envelope(foreign), botConfig(), grid)).toEqual(outside);
+    expect(routeEvent(envelope(foreign), botConfig(), identity)).toEqual(outside);
+    const orgWide = { ...mention(), user_team: 'E0OURORG001', enterprise_id: 'E0OURORG001' };
+    expect(routeEvent(envelope(orgWide), botConfig(), grid)).toMatchObject({ kind: 'answer' });
+  });
+
+  it('leaves a stop reaction to the job check, as Slack does not say where the reactor comes from', () => {
+    const event = stopReaction('1767225600.000100', IDS.outsider);
+    expect(routeEvent(envelope(event), botConfig(), identity)).toMatchObject({ kind: 'stop', by: IDS.outsider });
+  });
+});
+
+describe('routeEvent with stop in a DM', () => {
+  it('stops the thread on "stop" in a DM thread, never prompting with it', () => {
+    const event = directMessage('stop', { thread_ts: '1767225600.000100' });
+    expect(routeEvent(envelope(event), botConfig(), identity)).toEqual({
+      kind: 'stop',
+      target: { kind: 'thread', channel: IDS.dm, threadTs: '1767225600.000100' },
+      by: IDS.alice,
+      onlyIfInThread: false,
+    });
+  });
+
+  it('stops the whole DM on "stop" outside any thread', () => {
+    expect(routeEvent(envelope(directMessage('Stop!')), botConfig(), identity)).toEqual({
+      kind: 'stop',
+      target: { kind: 'channel', teamId: IDS.team, channel: IDS.dm },
+      by: IDS.alice,
+      onlyIfInThread: false,
+    });
+  });
+
+  it('still applies the users allowlist first', () => {
+    expect(routeEvent(envelope(directMessage('stop')), botConfig({ users: [IDS.bob] }), identity)).toEqual({
+      kind: 'ignore',
+      reason: 'user_not_allowed',
+    });
+  });
+
+  it('answers a DM that only mentions stopping', () => {
+    expect(routeEvent(envelope(directMessage('stop the deploy')), botConfig(), identity)).toMatchObject({
+      kind: 'answer',
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { isAllowedUser, isFromOutside } from '../bots/bot-audience';
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
 import { type SlackFileRef, slackFileRef } from '../slack/slack-files.service';
 import type { EventCallback, SlackMessageEvent } from './slack-events.types';
@@ -11,6 +12,7 @@ export type IgnoreReason =
   | 'direct_messages_disabled'
   | 'channel_not_allowed'
   | 'user_not_allowed'
+  | 'external_user'
   | 'not_addressed'
   | 'not_in_thread';
 
@@ -25,10 +27,14 @@ export interface UserMessage {
   readonly files: readonly SlackFileRef[];
 }
 
-/** What a stop request points at: one message's job (a reaction) or a whole thread (`stop`). */
+/**
+ * What a stop request points at: one message's job (a reaction), a thread (`stop` in it), or a whole
+ * DM (`stop` outside any thread there). Whose jobs it may reach is decided once the jobs are found.
+ */
 export type StopTarget =
   | { readonly kind: 'message'; readonly teamId: string; readonly channel: string; readonly ts: string }
-  | { readonly kind: 'thread'; readonly channel: string; readonly threadTs: string };
+  | { readonly kind: 'thread'; readonly channel: string; readonly threadTs: string }
+  | { readonly kind: 'channel'; readonly teamId: string; readonly channel: string };
 
 export type RouteDecision =
   | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
@@ -60,12 +66,14 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
   const { user, ts, channel } = event;
   const text = event.text ?? '';
   if (user === undefined || ts === undefined || channel === undefined) return ignore('empty');
+  if (!bot.allowExternalUsers && isFromOutside(event, identity)) return ignore('external_user');
 
   const prompt = stripMention(text, identity.userId);
   const files = (event.files ?? []).flatMap((file) => slackFileRef(file) ?? []);
   if (prompt === '' && files.length === 0) return ignore('empty');
   const message: UserMessage = {
-    teamId: event.team ?? envelope.team_id,
+    // The workspace the event came to, not the author's: a reaction, which names no author, must find its job.
+    teamId: envelope.team_id,
     channel,
     ts,
     threadTs: event.thread_ts ?? ts,
@@ -73,13 +81,11 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
     text: prompt,
     files,
   };
-  if (!isAllowed(bot.users, user)) return ignore('user_not_allowed');
-  if (isDirect(event)) {
-    return bot.directMessages ? answer(message, false) : ignore('direct_messages_disabled');
-  }
+  if (!isAllowedUser(bot, user)) return ignore('user_not_allowed');
+  const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== ts;
+  if (isDirect(event)) return routeDirect(message, bot, isThreadReply);
   if (!isAllowed(bot.channels, channel)) return ignore('channel_not_allowed');
   const mentioned = event.type === 'app_mention' || text.includes(`<@${identity.userId}>`);
-  const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== ts;
   if (isThreadReply && STOP_COMMAND.test(prompt)) {
     const target: StopTarget = { kind: 'thread', channel, threadTs: message.threadTs };
     return { kind: 'stop', target, by: user, onlyIfInThread: !mentioned };
@@ -88,13 +94,25 @@ export function routeEvent(envelope: EventCallback, bot: BotConfig, identity: Bo
   return isThreadReply ? answer(message, true) : ignore('not_addressed');
 }
 
+/** In a DM every message is for the bot, so `stop` there is always a stop, never a prompt. */
+function routeDirect(message: UserMessage, bot: BotConfig, isThreadReply: boolean): RouteDecision {
+  if (!bot.directMessages) return ignore('direct_messages_disabled');
+  if (!STOP_COMMAND.test(message.text)) return answer(message, false);
+  const { teamId, channel, threadTs } = message;
+  const target: StopTarget = isThreadReply
+    ? { kind: 'thread', channel, threadTs }
+    : { kind: 'channel', teamId, channel };
+  return { kind: 'stop', target, by: message.user, onlyIfInThread: false };
+}
+
 /**
- * A stop reaction on a message. Who may stop (the asker, or anyone allowed to use the bot) is
- * checked against the job once it is found.
+ * A stop reaction on a message. Slack says nothing of the reactor's organisation, which does not
+ * matter: only the asker or an admin may stop, and that is checked against the job once it is found.
  */
 function routeReaction(envelope: EventCallback, bot: BotConfig, identity: BotIdentity): RouteDecision {
   const { event } = envelope;
   if (event.user === identity.userId) return ignore('own_message');
+  if (!bot.allowExternalUsers && isFromOutside(event, identity)) return ignore('external_user');
   if (event.reaction === undefined || !STOP_REACTIONS.has(event.reaction)) return ignore('unsupported_event');
   const { item, user } = event;
   if (item?.type !== 'message' || item.channel === undefined || item.ts === undefined || user === undefined) {

@@ -1,7 +1,12 @@
+import type { AuthorOrigin } from '../bots/bot-audience';
 import type { SlackEventFile } from '../slack/slack-files.service';
 
-/** The parts of Slack's Events API payloads that routing reads; everything else passes through untouched. */
-export interface SlackMessageEvent {
+/**
+ * The parts of Slack's Events API payloads that routing reads; everything else passes through untouched.
+ * In a channel shared with other organisations, `user_team`, `source_team` and `enterprise_id` say
+ * where the author comes from (AuthorOrigin).
+ */
+export interface SlackMessageEvent extends AuthorOrigin {
   readonly type: string;
   readonly subtype?: string;
   readonly hidden?: boolean;
@@ -14,7 +19,6 @@ export interface SlackMessageEvent {
   readonly thread_ts?: string;
   readonly channel?: string;
   readonly channel_type?: string;
-  readonly team?: string;
   /** The new version of an edited message (`message_changed`). */
   readonly message?: SlackMessageEvent;
   /** `reaction_added`: the emoji name and the message it was put on. */

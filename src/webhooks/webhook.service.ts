@@ -9,6 +9,7 @@ import { type EventOutcome, METRIC, UNKNOWN_BOT } from '../metrics/metrics.const
 import { appIdOf, parseBody, toEnvelope } from './envelope-parser';
 import { type IgnoreReason, routeEvent } from './event-router';
 import { EventIntake } from './event-intake.service';
+import { StopIntake } from './stop-intake.service';
 import { checkSlackSignature, type SignedRequest } from './slack-signature';
 import type { EventCallback } from './slack-events.types';
 import {
@@ -33,6 +34,7 @@ const IGNORE_OUTCOMES: Record<IgnoreReason, EventOutcome> = {
   channel_not_allowed: 'ignored_channel',
   direct_messages_disabled: 'ignored_channel',
   user_not_allowed: 'ignored_user',
+  external_user: 'ignored_external',
   unsupported_event: 'ignored_other',
   empty: 'ignored_other',
   not_addressed: 'ignored_other',
@@ -46,6 +48,7 @@ export class WebhookService {
     private readonly registry: BotRegistry,
     private readonly identities: BotIdentityService,
     private readonly intake: EventIntake,
+    private readonly stops: StopIntake,
     private readonly logger: PinoLogger,
     @InjectMetric(METRIC.slackEvents) private readonly events: Counter<'bot' | 'type' | 'outcome'>,
     @InjectMetric(METRIC.webhookDuration) private readonly durations: Histogram<'bot' | 'status'>,
@@ -131,7 +134,7 @@ export class WebhookService {
         this.logger.debug({ ...log, reason: decision.reason }, 'event ignored');
         return outcome;
       case 'stop':
-        outcome = await this.intake.stop(bot, decision.target, decision.by, decision.onlyIfInThread);
+        outcome = await this.stops.stop(bot, decision.target, decision.by, decision.onlyIfInThread);
         break;
       case 'answer':
         outcome = await this.intake.take(bot, envelope.event_id, decision.message, decision.onlyIfInThread);

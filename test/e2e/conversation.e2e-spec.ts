@@ -11,6 +11,7 @@ import {
 } from '../factories';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { QUOTED_TEXT_RULE } from '../../src/claude-runner/prompt';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
 import { contentOf, ThreadReader } from '../conversation';
 import type { FakeSlackServer } from '../fakes/fake-slack-server';
@@ -109,6 +110,8 @@ describe('a Slack message becomes a Claude answer in its thread', () => {
       '--max-turns',
       '5',
       '--allowedTools=Read,Bash(git log:*)',
+      '--append-system-prompt',
+      QUOTED_TEXT_RULE,
     ]);
     expect(run.cwd).toBe(`${workspace.root}/backend`);
     expect(run.stdin).toBe('show the flags');

@@ -20,6 +20,8 @@ export interface FakeBotIdentity {
   teamId: string;
   appId?: string;
   name?: string;
+  /** Answered by auth.test as `enterprise_id`, as for an app installed in an Enterprise Grid organisation. */
+  enterpriseId?: string;
 }
 
 export interface RecordedCall {
@@ -70,6 +72,11 @@ export interface StoredMessage {
   bot_id?: string;
   app_id?: string;
   team?: string;
+  /** Slack Connect: the author's own workspace, and the workspace the message was sent from. */
+  user_team?: string;
+  source_team?: string;
+  /** Legacy integrations post under a name of their own. */
+  username?: string;
   text?: string;
   markdown_text?: string;
   blocks?: unknown[];
@@ -117,6 +124,12 @@ export interface HostFileOptions {
 }
 
 type Args = Record<string, unknown>;
+
+/** What a test may say of a message it seeds. */
+type SeededMessage = Pick<
+  StoredMessage,
+  'user' | 'text' | 'thread_ts' | 'team' | 'user_team' | 'source_team' | 'bot_id' | 'username'
+> & { text: string; ts?: string };
 type SlackBody = { ok: boolean; error?: string; [key: string]: unknown };
 type CallPredicate = (call: RecordedCall) => boolean;
 type Handler = (bot: FakeBotIdentity, args: Args) => SlackBody;
@@ -317,13 +330,17 @@ export class FakeSlackServer {
     return this.uploadedFiles.filter((file) => channel === undefined || file.channel === channel);
   }
 
-  /** Seeds a human message so replies, reactions and conversations.replies can refer to it. Returns its ts. */
-  addUserMessage(channel: string, msg: { user: string; text: string; ts?: string; thread_ts?: string }): string {
-    const ts = msg.ts ?? this.nextTs(channel);
-    if (this.findMessage(channel, ts)) throw new Error(`message ${ts} already exists in ${channel}`);
-    this.lastTsMicros.set(channel, Math.max(this.lastTsMicros.get(channel) ?? 0, tsToMicros(ts)));
-    this.store(channel, compact({ type: 'message', ts, user: msg.user, text: msg.text, thread_ts: msg.thread_ts }));
-    return ts;
+  /**
+   * Seeds a human message so replies, reactions and conversations.replies can refer to it; `user_team`
+   * and `source_team` make it a message of another organisation's member. Returns its ts.
+   */
+  addUserMessage(channel: string, msg: SeededMessage & { user: string }): string {
+    return this.seed(channel, msg);
+  }
+
+  /** Seeds a message of another app or integration (with `bot_id`), for conversations.replies. Returns its ts. */
+  addOtherBotMessage(channel: string, msg: SeededMessage & { bot_id: string; username?: string }): string {
+    return this.seed(channel, msg);
   }
 
   /**
@@ -520,6 +537,7 @@ export class FakeSlackServer {
       user_id: bot.userId,
       bot_id: bot.botId,
       app_id: bot.appId,
+      enterprise_id: bot.enterpriseId,
       is_enterprise_install: false,
     });
   }
@@ -783,6 +801,14 @@ export class FakeSlackServer {
         team_id: bot.teamId,
       }),
     });
+  }
+
+  private seed(channel: string, msg: SeededMessage): string {
+    const ts = msg.ts ?? this.nextTs(channel);
+    if (this.findMessage(channel, ts)) throw new Error(`message ${ts} already exists in ${channel}`);
+    this.lastTsMicros.set(channel, Math.max(this.lastTsMicros.get(channel) ?? 0, tsToMicros(ts)));
+    this.store(channel, compact({ type: 'message' as const, ...msg, ts }));
+    return ts;
   }
 
   private findMessage(channel: string, ts: string): StoredMessage | undefined {

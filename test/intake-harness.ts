@@ -1,0 +1,118 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Test } from '@nestjs/testing';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PinoLogger } from 'nestjs-pino';
+import { BotIdentityService } from '../src/bots/bot-identity.service';
+import { BotRegistry } from '../src/bots/bot-registry';
+import type { BotConfig, BotIdentity } from '../src/bots/bot.types';
+import { AppConfig } from '../src/config/config.types';
+import { loadConfig } from '../src/config/load-config';
+import { type EventOutcome, METRIC } from '../src/metrics/metrics.constants';
+import { ClaudeJobProducer } from '../src/queue/claude-job.producer';
+import { JobStopper } from '../src/queue/job-stopper';
+import { CLAUDE_QUEUE } from '../src/queue/queue.constants';
+import type { RunClaudeJobData } from '../src/queue/queue.types';
+import { ThreadOrderRepository } from '../src/queue/thread-order.repository';
+import { KEY_PREFIX, REDIS_CLIENT } from '../src/redis/redis.constants';
+import { SlackService, type ThreadRef } from '../src/slack/slack.service';
+import { AdmissionRepository } from '../src/webhooks/admission.repository';
+import { EventIntake } from '../src/webhooks/event-intake.service';
+import { computeSlackSignature } from '../src/webhooks/slack-signature';
+import type { SlackMessageEvent } from '../src/webhooks/slack-events.types';
+import { StopIntake } from '../src/webhooks/stop-intake.service';
+import { ThreadRepository } from '../src/webhooks/thread.repository';
+import { WebhookService } from '../src/webhooks/webhook.service';
+import { envelope, IDS } from './factories';
+
+/** A line the bot said in a thread, outside any job (a stop of queued work, say). */
+export interface Notice {
+  readonly thread: ThreadRef;
+  readonly text: string;
+}
+
+/**
+ * The webhook side as the app wires it (signature, routing, intake, stop, queue) on a real Redis and a
+ * real BullMQ queue with no worker, so jobs stay queued; Slack and the metrics are recorded instead.
+ */
+export interface IntakeHarness {
+  /** Delivers a signed event; answers the outcome counted in orchestrator_slack_events_total. */
+  deliver(event: SlackMessageEvent): Promise<EventOutcome>;
+  /** The job a message started, while it has not finished; every delivery comes to the IDS.team workspace. */
+  unfinishedJobOf(event: SlackMessageEvent): Promise<RunClaudeJobData | undefined>;
+  readonly notices: Notice[];
+  close(): Promise<void>;
+}
+
+const quietLogger = {
+  setContext: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+};
+
+export async function startIntakeHarness(bot: BotConfig, identity: BotIdentity, db: number): Promise<IntakeHarness> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, db });
+  await redis.flushdb();
+  const queue = new Queue<RunClaudeJobData>(CLAUDE_QUEUE, {
+    connection: { host: '127.0.0.1', port: 6379, db },
+    prefix: `${KEY_PREFIX}:bull`,
+  });
+  const outcomes: EventOutcome[] = [];
+  const notices: Notice[] = [];
+  const config = loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', RATE_LIMIT_MAX_REQUESTS: '1000' });
+  const module = await Test.createTestingModule({
+    providers: [
+      WebhookService,
+      EventIntake,
+      StopIntake,
+      AdmissionRepository,
+      ThreadRepository,
+      ClaudeJobProducer,
+      JobStopper,
+      ThreadOrderRepository,
+      { provide: REDIS_CLIENT, useValue: redis },
+      { provide: getQueueToken(CLAUDE_QUEUE), useValue: queue },
+      { provide: AppConfig, useValue: config },
+      { provide: BotRegistry, useValue: new BotRegistry([bot]) },
+      { provide: BotIdentityService, useValue: { identityOf: () => identity } },
+      {
+        provide: SlackService,
+        useValue: {
+          postNotice: (_bot: unknown, thread: ThreadRef, text: string) =>
+            Promise.resolve(notices.push({ thread, text })),
+          postEphemeral: () => Promise.resolve(),
+        },
+      },
+      {
+        provide: getToken(METRIC.slackEvents),
+        useValue: { inc: (labels: { outcome: EventOutcome }) => outcomes.push(labels.outcome) },
+      },
+      { provide: getToken(METRIC.webhookDuration), useValue: { startTimer: () => () => undefined } },
+      { provide: PinoLogger, useValue: quietLogger },
+    ],
+  }).compile();
+  await module.init();
+  const webhooks = module.get(WebhookService);
+  const stopper = module.get(JobStopper);
+
+  return {
+    notices,
+    async deliver(event) {
+      const rawBody = Buffer.from(JSON.stringify(envelope(event)));
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = computeSlackSignature(bot.signingSecret, timestamp, rawBody);
+      await webhooks.receive({ botId: bot.id, rawBody, timestamp, signature });
+      const outcome = outcomes.at(-1);
+      if (outcome === undefined) throw new Error('the delivery was not counted');
+      return outcome;
+    },
+    unfinishedJobOf: (event) => stopper.unfinishedJobOf(bot.id, IDS.team, event.channel ?? '', event.ts ?? ''),
+    async close() {
+      await module.close();
+      await queue.close();
+      await redis.quit();
+    },
+  };
+}
