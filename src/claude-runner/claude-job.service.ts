@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BotIdentityService } from '../bots/bot-identity.service';
 import { BotRegistry } from '../bots/bot-registry';
 import type { BotConfig } from '../bots/bot.types';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import type { JobOutcome } from '../metrics/metrics.constants';
 import { JobStopper } from '../queue/job-stopper';
 import type { ClaudeJobState, JobMarkers } from '../queue/queue.types';
@@ -51,6 +52,7 @@ export class ClaudeJobService {
     private readonly runner: ClaudeCliRunner,
     private readonly sessions: SessionRepository,
     private readonly spend: SpendRepository,
+    private readonly scrubber: SecretScrubber,
     private readonly stopper: JobStopper,
     private readonly slack: SlackService,
     private readonly report: JobReport,
@@ -125,7 +127,7 @@ export class ClaudeJobService {
       // Best effort while the CLI runs: the id is also kept with the thread's session after the run.
       onSession: (sessionId) => void context.remember({ sessionId }).catch(() => undefined),
       onToolUse: (tool, steps) =>
-        progress.report({ step: describeToolUse(tool, bot.workingDirectory), steps, startedAt }),
+        progress.report({ step: describeToolUse(tool, bot.workingDirectory, this.scrubber), steps, startedAt }),
     };
     try {
       const success = await this.runInSession(bot, thread, run, log, resuming ? data.sessionId : undefined);

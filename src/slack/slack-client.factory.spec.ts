@@ -32,7 +32,7 @@ describe('what the Slack clients send', () => {
     // The bot's own token is a secret too: it must still authenticate every call.
     const scrubber = new SecretScrubber([bot.token, bot.signingSecret, SECRET]);
     clients = new SlackClientFactory(config, quietLogger, noMetric, noMetric, scrubber);
-    slack = new SlackService(clients, quietLogger);
+    slack = new SlackService(clients, scrubber, quietLogger);
   });
   afterEach(() => fake.reset());
   afterAll(() => fake.stop());
@@ -47,6 +47,16 @@ describe('what the Slack clients send', () => {
     expect(JSON.stringify(fake.calls())).not.toContain(SECRET);
     const shown = fake.messages(IDS.channel).map((message) => message.markdown_text ?? message.text ?? '');
     expect(shown.filter((text) => text.includes('[redacted]'))).toHaveLength(3);
+  });
+
+  it('hides a secret even where a long answer is cut into messages', async () => {
+    const progress = await slack.startProgress(bot, thread, quietLogger as unknown as Logger);
+    // One line longer than a message: the cut falls inside the secret.
+    await progress.finish(`${'x'.repeat(9_980)}${SECRET}${'y'.repeat(5_000)}`);
+    const shown = fake.messages(IDS.channel).map((message) => message.markdown_text ?? '');
+    expect(shown.length).toBeGreaterThan(1);
+    expect(shown.join('')).toContain('[redacted]');
+    for (const fragment of [SECRET.slice(0, 6), SECRET.slice(-6)]) expect(shown.join('\n')).not.toContain(fragment);
   });
 
   it('hides secrets in notices and ephemeral messages, and still authenticates with the bot token', async () => {
