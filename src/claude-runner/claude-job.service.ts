@@ -12,6 +12,7 @@ import { FRESH_SESSION_LINE, INTERRUPTED_LINE, overBudgetLine, stoppedLine } fro
 import { REACTIONS } from '../slack/slack.constants';
 import { SlackService, type ThreadRef } from '../slack/slack.service';
 import { ThreadHistoryService } from '../slack/thread-history.service';
+import { BudgetGate } from './budget-gate';
 import { ClaudeCliRunner, type CliRun } from './claude-cli.runner';
 import { ClaudeRunError, failureLine } from './claude-runner.errors';
 import { JobFiles } from './job-files';
@@ -20,7 +21,6 @@ import { describeToolUse } from './progress-steps';
 import { buildPrompt } from './prompt';
 import type { RunSuccess } from './run-outcome';
 import { SessionRepository, type ThreadKey } from './session.repository';
-import { SpendRepository } from './spend.repository';
 import { TranscriptRepository } from './transcript.repository';
 
 /** What the processor hands over: the job, its abort signal, and a way to record markers on it. */
@@ -51,7 +51,7 @@ export class ClaudeJobService {
     private readonly registry: BotRegistry,
     private readonly runner: ClaudeCliRunner,
     private readonly sessions: SessionRepository,
-    private readonly spend: SpendRepository,
+    private readonly budget: BudgetGate,
     private readonly scrubber: SecretScrubber,
     private readonly stopper: JobStopper,
     private readonly slack: SlackService,
@@ -79,6 +79,8 @@ export class ClaudeJobService {
       if (error instanceof ClaudeRunError) this.report.finished({ ...summary(), outcome: 'interrupted' }, log);
       else this.report.abandoned(bot.id);
       throw error;
+    } finally {
+      await this.budget.release(bot, context.id, log);
     }
     this.report.finished({ ...summary(), ...ending }, log);
   }
@@ -88,8 +90,8 @@ export class ClaudeJobService {
     const thread: Thread = { botId: bot.id, channel: data.channel, threadTs: data.threadTs };
     const stoppedBy = await this.stopper.stopRequestedBy(context.id);
     if (stoppedBy !== undefined) return this.declined(bot, thread, data, stoppedLine(stoppedBy), 'stopped');
-    if (bot.budgetUsdPerDay !== undefined && (await this.spend.spentToday(bot.id)) >= bot.budgetUsdPerDay) {
-      return this.declined(bot, thread, data, overBudgetLine(bot.budgetUsdPerDay), 'failed', 'budget');
+    if (!(await this.budget.admit(bot, context.id))) {
+      return this.declined(bot, thread, data, overBudgetLine(bot.budgetUsdPerDay ?? 0), 'failed', 'budget');
     }
     await this.slack.addReaction(bot, data.channel, data.messageTs, REACTIONS.working).catch((error: unknown) => {
       log.warn({ err: error }, 'could not add the working reaction');
@@ -131,7 +133,7 @@ export class ClaudeJobService {
     };
     try {
       const success = await this.runInSession(bot, thread, run, log, resuming ? data.sessionId : undefined);
-      await this.spend.add(bot.id, success.costUsd);
+      await this.budget.settle(bot, context.id, success.costUsd);
       await context.remember({ answer: success.answer });
       return await this.deliver(bot, context, progress, success.answer, {
         outcome: 'succeeded',

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { QueueModule } from '../queue/queue.module';
 import { SlackModule } from '../slack/slack.module';
+import { BudgetGate } from './budget-gate';
 import { ClaudeCliRunner } from './claude-cli.runner';
 import { ClaudeJobProcessor } from './claude-job.processor';
 import { ClaudeJobService } from './claude-job.service';
@@ -22,6 +23,7 @@ import { TranscriptRepository } from './transcript.repository';
     ClaudeProcessAdapter,
     SessionRepository,
     SpendRepository,
+    BudgetGate,
     StopListener,
     JobReport,
     JobFailureNotice,
