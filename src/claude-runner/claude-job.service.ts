@@ -76,8 +76,8 @@ export class ClaudeJobService {
       ending = await this.run(bot, context);
     } catch (error) {
       // A handed-back run ended here; any other error is retried, and reported by the attempt that ends it.
-      if (error instanceof ClaudeRunError) this.report.finished({ ...summary(), outcome: 'interrupted' }, log);
-      else this.report.abandoned(bot.id);
+      if (!(error instanceof ClaudeRunError)) this.report.abandoned(bot.id);
+      else this.report.finished({ ...summary(), outcome: 'interrupted', costUsd: error.costUsd }, log);
       throw error;
     } finally {
       await this.budget.release(bot, context.id, log);
@@ -169,7 +169,8 @@ export class ClaudeJobService {
     progress: ProgressMessage,
     error: ClaudeRunError,
   ): Promise<Ending> {
-    const costs = { sessionId: error.sessionId, model: error.model, result: error.result };
+    await this.budget.settle(bot, context.id, error.costUsd ?? 0);
+    const costs = { sessionId: error.sessionId, model: error.model, result: error.result, costUsd: error.costUsd };
     if (error.kind === 'interrupted') {
       const reason: unknown = context.signal?.reason;
       if (typeof reason === 'string' && reason.startsWith('stop:')) {
@@ -234,6 +235,7 @@ export class ClaudeJobService {
       if (error instanceof ClaudeRunError) {
         sessionId = error.sessionId;
         total = error.result?.total_cost_usd ?? costBefore;
+        error.costUsd = Math.max(0, total - costBefore);
       }
       throw error;
     } finally {
