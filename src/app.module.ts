@@ -32,7 +32,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.forRoot(config),
         LifecycleModule,
-        LoggingModule.forRoot(config, secretsOf(config, bots), logDestination),
+        LoggingModule.forRoot(config, bots, logDestination),
         RedisModule,
         MetricsModule,
         BotsModule.forRoot(bots),
@@ -46,12 +46,4 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('*');
   }
-}
-
-function secretsOf(config: AppConfig, bots: readonly BotConfig[]): string[] {
-  const redisPassword = new URL(config.redisUrl).password;
-  return [
-    ...bots.flatMap((bot) => [bot.token, bot.signingSecret, ...Object.values(bot.claude.env)]),
-    ...(redisPassword === '' ? [] : [redisPassword, decodeURIComponent(redisPassword)]),
-  ];
 }

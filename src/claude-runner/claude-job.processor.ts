@@ -4,6 +4,7 @@ import { DelayedError, type Job, type Queue, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 import { settlesWithin, withTimeout } from '../common/timeouts';
 import { AppConfig } from '../config/config.types';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import { CLAUDE_QUEUE } from '../queue/queue.constants';
 import type { ClaudeJobState, RunClaudeJobData } from '../queue/queue.types';
 import { type ThreadJob, ThreadOrderRepository } from '../queue/thread-order.repository';
@@ -30,6 +31,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     private readonly failureNotice: JobFailureNotice,
     private readonly shutdown: ShutdownState,
     private readonly config: AppConfig,
+    private readonly scrubber: SecretScrubber,
     private readonly logger: PinoLogger,
   ) {
     super();
@@ -81,7 +83,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
       signal,
       log,
       remember: async (markers) => {
-        Object.assign(data, markers);
+        Object.assign(data, this.scrubber.scrubDeep(markers));
         await job.updateData(data);
       },
     };
@@ -93,7 +95,8 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      throw error;
+      // BullMQ keeps the message and stack as the job's failure reason.
+      throw this.scrubber.scrubError(error);
     }
     await this.threadOrder.remove(threadJob);
   }

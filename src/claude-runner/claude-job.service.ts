@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BotIdentityService } from '../bots/bot-identity.service';
 import { BotRegistry } from '../bots/bot-registry';
 import type { BotConfig } from '../bots/bot.types';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import type { JobOutcome } from '../metrics/metrics.constants';
 import { JobStopper } from '../queue/job-stopper';
 import type { ClaudeJobState, JobMarkers } from '../queue/queue.types';
@@ -11,6 +12,7 @@ import { FRESH_SESSION_LINE, INTERRUPTED_LINE, overBudgetLine, stoppedLine } fro
 import { REACTIONS } from '../slack/slack.constants';
 import { SlackService, type ThreadRef } from '../slack/slack.service';
 import { ThreadHistoryService } from '../slack/thread-history.service';
+import { BudgetGate } from './budget-gate';
 import { ClaudeCliRunner, type CliRun } from './claude-cli.runner';
 import { ClaudeRunError, failureLine } from './claude-runner.errors';
 import { JobFiles } from './job-files';
@@ -19,7 +21,6 @@ import { describeToolUse } from './progress-steps';
 import { buildPrompt } from './prompt';
 import type { RunSuccess } from './run-outcome';
 import { SessionRepository, type ThreadKey } from './session.repository';
-import { SpendRepository } from './spend.repository';
 import { TranscriptRepository } from './transcript.repository';
 
 /** What the processor hands over: the job, its abort signal, and a way to record markers on it. */
@@ -56,7 +57,8 @@ export class ClaudeJobService {
     private readonly registry: BotRegistry,
     private readonly runner: ClaudeCliRunner,
     private readonly sessions: SessionRepository,
-    private readonly spend: SpendRepository,
+    private readonly budget: BudgetGate,
+    private readonly scrubber: SecretScrubber,
     private readonly stopper: JobStopper,
     private readonly slack: SlackService,
     private readonly report: JobReport,
@@ -80,9 +82,11 @@ export class ClaudeJobService {
       ending = await this.run(bot, context);
     } catch (error) {
       // A handed-back run ended here; any other error is retried, and reported by the attempt that ends it.
-      if (error instanceof ClaudeRunError) this.report.finished({ ...summary(), outcome: 'interrupted' }, log);
-      else this.report.abandoned(bot.id);
+      if (!(error instanceof ClaudeRunError)) this.report.abandoned(bot.id);
+      else this.report.finished({ ...summary(), outcome: 'interrupted', costUsd: error.costUsd }, log);
       throw error;
+    } finally {
+      await this.budget.release(bot, context.id, log);
     }
     this.report.finished({ ...summary(), ...ending }, log);
   }
@@ -92,8 +96,8 @@ export class ClaudeJobService {
     const thread: Thread = { botId: bot.id, channel: data.channel, threadTs: data.threadTs };
     const stoppedBy = await this.stopper.stopRequestedBy(context.id);
     if (stoppedBy !== undefined) return this.declined(bot, thread, data, stoppedLine(stoppedBy), 'stopped');
-    if (bot.budgetUsdPerDay !== undefined && (await this.spend.spentToday(bot.id)) >= bot.budgetUsdPerDay) {
-      return this.declined(bot, thread, data, overBudgetLine(bot.budgetUsdPerDay), 'failed', 'budget');
+    if (!(await this.budget.admit(bot, context.id))) {
+      return this.declined(bot, thread, data, overBudgetLine(bot.budgetUsdPerDay ?? 0), 'failed', 'budget');
     }
     await this.slack.addReaction(bot, data.channel, data.messageTs, REACTIONS.working).catch((error: unknown) => {
       log.warn({ err: error }, 'could not add the working reaction');
@@ -137,11 +141,11 @@ export class ClaudeJobService {
       // Best effort while the CLI runs: the id is also kept with the thread's session after the run.
       onSession: (sessionId) => void context.remember({ sessionId }).catch(() => undefined),
       onToolUse: (tool, steps) =>
-        progress.report({ step: describeToolUse(tool, bot.workingDirectory), steps, startedAt }),
+        progress.report({ step: describeToolUse(tool, bot.workingDirectory, this.scrubber), steps, startedAt }),
     };
     try {
       const success = await this.runInSession(bot, thread, run, log, resuming ? data.sessionId : undefined);
-      await this.spend.add(bot.id, success.costUsd);
+      await this.budget.settle(bot, context.id, success.costUsd);
       await context.remember({ answer: success.answer });
       return await this.deliver(bot, context, progress, success.answer, {
         outcome: 'succeeded',
@@ -177,7 +181,8 @@ export class ClaudeJobService {
     progress: ProgressMessage,
     error: ClaudeRunError,
   ): Promise<Ending> {
-    const costs = { sessionId: error.sessionId, model: error.model, result: error.result };
+    await this.budget.settle(bot, context.id, error.costUsd ?? 0);
+    const costs = { sessionId: error.sessionId, model: error.model, result: error.result, costUsd: error.costUsd };
     if (error.kind === 'interrupted') {
       const stoppedBy = stopperOf(context.signal);
       if (stoppedBy !== undefined) {
@@ -242,6 +247,7 @@ export class ClaudeJobService {
       if (error instanceof ClaudeRunError) {
         sessionId = error.sessionId;
         total = error.result?.total_cost_usd ?? costBefore;
+        error.costUsd = Math.max(0, total - costBefore);
       }
       throw error;
     } finally {

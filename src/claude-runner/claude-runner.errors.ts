@@ -35,6 +35,8 @@ export class ClaudeRunError extends Error {
   /** The result line of a run that ended with an error: it still tells the cost. */
   readonly result: ResultLine | undefined;
   readonly model: string | undefined;
+  /** What this run cost, set by the job, which knows its session's total before the run. */
+  costUsd: number | undefined;
 }
 
 /** One line, in the thread, for the person who asked. Details stay in the logs. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { QueueModule } from '../queue/queue.module';
 import { SlackModule } from '../slack/slack.module';
+import { BudgetGate } from './budget-gate';
 import { ClaudeCliRunner } from './claude-cli.runner';
 import { ClaudeJobProcessor } from './claude-job.processor';
 import { ClaudeJobService } from './claude-job.service';
@@ -20,6 +21,7 @@ import { TranscriptRepository } from './transcript.repository';
     ClaudeCliRunner,
     SessionRepository,
     SpendRepository,
+    BudgetGate,
     StopListener,
     JobReport,
     JobFailureNotice,

@@ -1,12 +1,17 @@
 import { relative } from 'node:path';
+import type { SecretScrubber } from '../logging/secret-scrubber';
 import type { ToolUseBlock } from './stream-json.types';
 
 const MAX_DETAIL = 60;
 
-/** One line a person understands for what a tool call is doing: "Reading `src/main.ts`". */
-export function describeToolUse(tool: ToolUseBlock, workingDirectory: string): string {
+/**
+ * One line a person understands for what a tool call is doing: "Reading `src/main.ts`". Details are
+ * scrubbed before they are shortened, so that no part of a secret outlives the cut.
+ */
+export function describeToolUse(tool: ToolUseBlock, workingDirectory: string, scrubber: SecretScrubber): string {
   const input = (typeof tool.input === 'object' && tool.input !== null ? tool.input : {}) as Record<string, unknown>;
-  const text = (key: string): string | undefined => (typeof input[key] === 'string' ? input[key] : undefined);
+  const text = (key: string): string | undefined =>
+    typeof input[key] === 'string' ? scrubber.scrub(input[key]) : undefined;
   const file = (key: string): string | undefined => {
     const path = text(key);
     return path === undefined ? undefined : relativeTo(workingDirectory, path);

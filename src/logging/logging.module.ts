@@ -2,23 +2,28 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import pretty from 'pino-pretty';
+import type { BotConfig } from '../bots/bot.types';
 import type { AppConfig } from '../config/config.types';
-import { SecretScrubber } from './secret-scrubber';
+import { configuredSecrets, REDACTED, SecretScrubber } from './secret-scrubber';
 
 const QUIET_PATHS = ['/health', '/health/live', '/health/ready', '/metrics'];
 
 @Module({})
 export class LoggingModule {
-  /** `secrets`: every secret value the process holds, so that none of them reaches a log line. */
+  /**
+   * The scrubber is built once from every secret the process holds, so that none of them reaches a log
+   * line; it is exported to every module, for what goes to Slack and Redis.
+   */
   static forRoot(
     config: AppConfig,
-    secrets: readonly string[],
+    bots: readonly BotConfig[],
     destination: NodeJS.WritableStream = process.stdout,
   ): DynamicModule {
-    const scrubber = new SecretScrubber(secrets);
+    const scrubber = new SecretScrubber(configuredSecrets(config, bots));
     const output = config.debug ? pretty({ destination, colorize: false, sync: true }) : destination;
     return {
       module: LoggingModule,
+      global: true,
       imports: [
         LoggerModule.forRoot({
           pinoHttp: [
@@ -28,7 +33,7 @@ export class LoggingModule {
               redact: {
                 // Wildcard paths would clone every logged object; secret values are scrubbed line by line instead.
                 paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-slack-signature"]'],
-                censor: '[REDACTED]',
+                censor: REDACTED,
               },
               autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.includes(request.url ?? '') },
               customSuccessMessage: (request, response, responseTime) =>
@@ -38,6 +43,8 @@ export class LoggingModule {
           ],
         }),
       ],
+      providers: [{ provide: SecretScrubber, useValue: scrubber }],
+      exports: [SecretScrubber],
     };
   }
 }

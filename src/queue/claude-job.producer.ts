@@ -3,6 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Queue } from 'bullmq';
 import { withTimeout } from '../common/timeouts';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import {
   CLAUDE_QUEUE,
   ENQUEUE_TIMEOUT_MS,
@@ -22,6 +23,7 @@ export class ClaudeJobProducer implements OnModuleInit {
   constructor(
     @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
     private readonly threadOrder: ThreadOrderRepository,
+    private readonly scrubber: SecretScrubber,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(ClaudeJobProducer.name);
@@ -37,7 +39,8 @@ export class ClaudeJobProducer implements OnModuleInit {
     const jobId = messageJobId(data);
     const threadJob = { ...data, jobId };
     await this.threadOrder.register(threadJob);
-    const add = this.queue.add(JobName.RunClaude, data, {
+    // BullMQ keeps job data in clear text: a secret pasted in a message is not kept with it.
+    const add = this.queue.add(JobName.RunClaude, this.scrubber.scrubDeep(data), {
       jobId,
       // Failures before the CLI starts (Slack 5xx, Redis blips) are retried; a started CLI never runs twice.
       attempts: JOB_ATTEMPTS,

@@ -42,6 +42,7 @@ export class ProgressMessage {
     readonly ts: string,
     private readonly log: Logger,
     private readonly uploadWhole: (markdown: string) => Promise<void>,
+    private readonly scrub: (text: string) => string,
   ) {}
 
   /** Shows the latest status, at most once per interval; statuses in between are dropped. */
@@ -56,10 +57,14 @@ export class ProgressMessage {
     }, wait);
   }
 
-  /** Replaces the progress with the answer: its first part here, the rest after it, or a head and a file. */
-  async finish(markdown: string): Promise<void> {
+  /**
+   * Replaces the progress with the answer: its first part here, the rest after it, or a head and a file.
+   * The answer is scrubbed whole, before it is cut, so that no part of a secret outlives a cut.
+   */
+  async finish(answer: string): Promise<void> {
     this.stopUpdates();
     await this.inFlight;
+    const markdown = this.scrub(answer);
     const parts = splitMarkdown(markdown, ANSWER_PART_LIMIT);
     if (parts.length > MAX_ANSWER_PARTS) {
       await this.replaceWith(headOf(markdown));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
 import type { Logger } from 'pino';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import { ProgressMessage, progressText, type ThreadRef } from './progress-message';
 import { SlackClientFactory } from './slack-client.factory';
 import { slackErrorCode } from './slack.errors';
@@ -13,6 +14,7 @@ export type { ThreadRef } from './progress-message';
 export class SlackService {
   constructor(
     private readonly clients: SlackClientFactory,
+    private readonly scrubber: SecretScrubber,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(SlackService.name);
@@ -45,7 +47,8 @@ export class SlackService {
       ts = posted.ts;
     }
     const clients = { reliable, fast: this.clients.forToken(bot.token, 'fast') };
-    return new ProgressMessage(clients, thread, ts, log, (markdown) => this.uploadAnswer(bot, thread, markdown));
+    const upload = (markdown: string) => this.uploadAnswer(bot, thread, markdown);
+    return new ProgressMessage(clients, thread, ts, log, upload, (text) => this.scrubber.scrub(text));
   }
 
   /** A whole answer as a Markdown file in the thread (`files.getUploadURLExternal` + `completeUploadExternal`). */
