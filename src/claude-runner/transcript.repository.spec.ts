@@ -9,10 +9,13 @@ import type { BotConfig } from '../bots/bot.types';
 import { loadConfig } from '../config/load-config';
 import type { ThreadKey } from './session.repository';
 import { MAX_STORED_TRANSCRIPT_BYTES, TranscriptRepository } from './transcript.repository';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import { configDirOf, transcriptPath } from '../agent/agent-paths';
 import { type InProcessAgentSide, startAgentSide } from '../../test/agent-side';
 
 const SESSION_TTL_SECONDS = 3_600;
+const AGENT_KEY = 'sk-ant-transcript-secret-1234';
+const scrubber = new SecretScrubber([AGENT_KEY]);
 
 const quietLogger = { setContext: () => undefined, warn: () => undefined } as unknown as PinoLogger;
 
@@ -45,7 +48,7 @@ describe('TranscriptRepository against a real Redis', () => {
     return {
       dataDir,
       agent,
-      transcripts: new TranscriptRepository(redis, agent.supervisor, config, quietLogger),
+      transcripts: new TranscriptRepository(redis, agent.supervisor, scrubber, config, quietLogger),
       pathOf: (sessionId) => transcriptPath(configDirOf({ root: dataDir }, bot.id), workingDirectory, sessionId),
     };
   };
@@ -104,6 +107,19 @@ describe('TranscriptRepository against a real Redis', () => {
     expect(ttl).toBeGreaterThan(SESSION_TTL_SECONDS - 10);
     expect(ttl).toBeLessThanOrEqual(SESSION_TTL_SECONDS);
     await expect(workerB.transcripts.restore(thread, bot, sessionId)).resolves.toBe('present');
+  });
+
+  it('stores no secret the agent printed: the copy another worker gets says [redacted]', async () => {
+    const thread = newThread();
+    const sessionId = randomUUID();
+    writeTranscript(workerA.pathOf(sessionId), 4, `my key is ${AGENT_KEY}`);
+
+    await workerA.transcripts.save(thread, bot, sessionId);
+    await workerB.transcripts.restore(thread, bot, sessionId);
+
+    const restored = readFileSync(workerB.pathOf(sessionId), 'utf8');
+    expect(restored).toContain('my key is [redacted]');
+    expect(restored).not.toContain(AGENT_KEY);
   });
 
   it('replaces an older, shorter copy but keeps one at least as long', async () => {

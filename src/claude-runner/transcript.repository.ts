@@ -9,6 +9,7 @@ import { AppConfig } from '../config/config.types';
 import { KEY_PREFIX, REDIS_CLIENT } from '../redis/redis.constants';
 import type { BotPlace } from '../agent/agent-protocol';
 import { AgentSupervisor } from '../agent/agent-supervisor';
+import { SecretScrubber } from '../logging/secret-scrubber';
 import type { ThreadKey } from './session.repository';
 
 export type { ThreadKey } from './session.repository';
@@ -43,6 +44,7 @@ export class TranscriptRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly agents: AgentSupervisor,
+    private readonly scrubber: SecretScrubber,
     private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -60,7 +62,8 @@ export class TranscriptRepository {
       });
     if (raw === undefined) return 'missing';
     if (raw === 'too_large') return this.dropTooLarge(key);
-    const blob = await gzipAsync(raw);
+    // What the agent printed (its own key, say) is in the transcript too, and Redis keeps no secret.
+    const blob = await gzipAsync(Buffer.from(this.scrubber.scrub(raw.toString('utf8'))));
     if (blob.length > MAX_STORED_TRANSCRIPT_BYTES) return this.dropTooLarge(key);
     // One hash, one TTL: the blob can never outlive, or be mistaken for, the session it belongs to.
     const replies = await this.redis

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { gunzipSync } from 'node:zlib';
 import { envelope, IDS, mention } from '../factories';
 import { contentOf, PROGRESS, ThreadReader } from '../conversation';
 import type { FakeSlackServer } from '../fakes/fake-slack-server';
@@ -41,10 +42,14 @@ async function valuesOf(redis: Redis, key: string): Promise<string[]> {
   switch (await redis.type(key)) {
     case 'string':
       return [(await redis.get(key)) ?? ''];
-    case 'hash':
-      return Object.entries(await redis.hgetall(key))
-        .filter(([field]) => !(key.includes(':transcript:') && field === 'gzip'))
-        .flat();
+    case 'hash': {
+      // A session's transcript is kept gzipped: what it says is what counts.
+      const fields = Object.entries(await redis.hgetallBuffer(key));
+      return fields.flatMap(([field, value]) => [
+        field,
+        field === 'gzip' ? gunzipSync(value).toString() : value.toString(),
+      ]);
+    }
     case 'list':
       return redis.lrange(key, '0', '-1');
     case 'set':
