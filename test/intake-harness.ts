@@ -1,5 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Test } from '@nestjs/testing';
+import { SecretScrubber } from '../src/logging/secret-scrubber';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -91,6 +92,7 @@ export async function startIntakeHarness(bot: BotConfig, identity: BotIdentity, 
       },
       { provide: getToken(METRIC.webhookDuration), useValue: { startTimer: () => () => undefined } },
       { provide: PinoLogger, useValue: quietLogger },
+      { provide: SecretScrubber, useValue: new SecretScrubber([bot.token, bot.signingSecret]) },
     ],
   }).compile();
   await module.init();
