@@ -4,7 +4,7 @@ import { type Reservation, SpendRepository, spendKeys } from './spend.repository
 
 describe('SpendRepository against a real Redis', () => {
   // Shared with test/e2e/budget.e2e-spec.ts, which only clears its own bots' keys: ours are random.
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 6 });
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 14 });
   const spend = new SpendRepository(redis);
   let botId: string;
 
