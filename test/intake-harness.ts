@@ -17,6 +17,7 @@ import { CLAUDE_QUEUE } from '../src/queue/queue.constants';
 import type { RunClaudeJobData } from '../src/queue/queue.types';
 import { ThreadOrderRepository } from '../src/queue/thread-order.repository';
 import { KEY_PREFIX, REDIS_CLIENT } from '../src/redis/redis.constants';
+import { ReplyService } from '../src/slack/reply.service';
 import { SlackService, type ThreadRef } from '../src/slack/slack.service';
 import { AdmissionRepository } from '../src/webhooks/admission.repository';
 import { EventIntake } from '../src/webhooks/event-intake.service';
@@ -78,6 +79,7 @@ export async function startIntakeHarness(bot: BotConfig, identity: BotIdentity, 
       { provide: AppConfig, useValue: config },
       { provide: BotRegistry, useValue: new BotRegistry([bot]) },
       { provide: BotIdentityService, useValue: { identityOf: () => identity } },
+      ReplyService,
       {
         provide: SlackService,
         useValue: {

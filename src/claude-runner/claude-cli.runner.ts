@@ -30,6 +30,8 @@ export interface CliRun {
   /** Called as the run goes: the session id once known, and each tool call. */
   readonly onSession?: (sessionId: string) => void;
   readonly onToolUse?: (tool: ToolUseBlock, count: number) => void;
+  /** A turn is complete (its tool results are back): a checkpoint of the session can be taken. */
+  readonly onTurnEnd?: (sessionId: string) => void;
 }
 
 /** Runs the CLI once for a prompt and judges the outcome; a failure is thrown as a ClaudeRunError. */
@@ -54,11 +56,12 @@ export class ClaudeCliRunner {
         stdin: request.prompt,
       },
       (line) => {
-        const { sessionId, toolCalls } = parser;
+        const { sessionId, toolCalls, turnsCompleted } = parser;
         parser.push(line);
         if (parser.sessionId !== undefined && parser.sessionId !== sessionId) request.onSession?.(parser.sessionId);
         const tool = parser.lastToolUse;
         if (parser.toolCalls > toolCalls && tool) request.onToolUse?.(tool, parser.toolCalls);
+        if (parser.turnsCompleted > turnsCompleted && parser.sessionId) request.onTurnEnd?.(parser.sessionId);
         if (parser.result && lingerTimer === undefined) {
           lingerTimer = setTimeout(() => {
             endedAfterResult = true;

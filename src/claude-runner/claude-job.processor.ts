@@ -1,15 +1,17 @@
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import { DelayedError, type Job, type Queue, WaitingError } from 'bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 import { settlesWithin, withTimeout } from '../common/timeouts';
 import { AppConfig } from '../config/config.types';
 import { SecretScrubber } from '../logging/secret-scrubber';
 import { CLAUDE_QUEUE } from '../queue/queue.constants';
-import type { ClaudeJobState, RunClaudeJobData } from '../queue/queue.types';
+import type { RunClaudeJobData } from '../queue/queue.types';
 import { type ThreadJob, ThreadOrderRepository } from '../queue/thread-order.repository';
-import { ClaudeJobService, type JobContext, stopReason } from './claude-job.service';
+import { ABORT, abortReasonOf } from './abort-reasons';
 import { ClaudeRunError } from './claude-runner.errors';
+import { JobSequencer } from './job-sequencer';
+import type { JobContext } from './job-step';
 import { JobFailureNotice } from './job-failure-notice';
 import { StopListener } from './stop-listener';
 import { ShutdownState } from '../lifecycle/shutdown-state';
@@ -18,13 +20,22 @@ import { ShutdownState } from '../lifecycle/shutdown-state';
 const THREAD_BUSY_RETRY_MS = 500;
 const HEARTBEAT_TIMEOUT_MS = 1_000;
 
+/**
+ * How fast a dead worker's job goes to another: its lock lapses 10 s after the last renewal (every
+ * 5 s), and live workers look for such jobs every 5 s, so the next worker resumes it within about 15 s
+ * of the death. A worker blocked long enough to miss two renewals loses the job and ends its CLI (see
+ * lockRenewalFailed), so that one job never runs twice at once. Twice stalled is still resumed; a
+ * third time it fails for good, and says so.
+ */
+const LOCKS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 2 } as const;
+
 /** Takes jobs from the queue, one at a time per thread, WORKER_CONCURRENCY at once. */
-@Processor(CLAUDE_QUEUE, { autorun: false })
+@Processor(CLAUDE_QUEUE, { autorun: false, ...LOCKS })
 export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running = false;
 
   constructor(
-    private readonly jobs: ClaudeJobService,
+    private readonly jobs: JobSequencer,
     private readonly threadOrder: ThreadOrderRepository,
     @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
     private readonly stops: StopListener,
@@ -42,7 +53,11 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     this.worker.concurrency = this.config.workerConcurrency;
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
     this.stops.onStop(({ jobId, by }) => {
-      if (this.worker.cancelJob(jobId, stopReason(by))) this.logger.info({ jobId, by }, 'stopping a running job');
+      if (this.worker.cancelJob(jobId, ABORT.stop(by))) this.logger.info({ jobId, by }, 'stopping a running job');
+    });
+    this.worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const jobId of jobIds) this.worker.cancelJob(jobId, ABORT.lockLost);
+      this.logger.error({ jobIds }, 'lost the lock of running jobs; ending their runs here');
     });
     this.running = true;
     this.worker.run().catch((error: unknown) => {
@@ -61,7 +76,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     );
   }
 
-  async process(job: Job<ClaudeJobState>, token?: string, signal?: AbortSignal): Promise<void> {
+  async process(job: Job<RunClaudeJobData>, token?: string, signal?: AbortSignal): Promise<void> {
     const data = job.data;
     const threadJob: ThreadJob = { ...data, jobId: job.id ?? '' };
     if (!(await this.isTurnOf(threadJob))) {
@@ -82,15 +97,12 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
       enqueuedAt: job.timestamp,
       signal,
       log,
-      remember: async (markers) => {
-        Object.assign(data, this.scrubber.scrubDeep(markers));
-        await job.updateData(data);
-      },
     };
     try {
       await this.jobs.handle(context);
     } catch (error) {
-      if (error instanceof ClaudeRunError && error.kind === 'interrupted') {
+      const lockLost = abortReasonOf(signal)?.kind === 'lock_lost';
+      if (error instanceof ClaudeRunError && error.kind === 'interrupted' && !lockLost) {
         // Handed back: it keeps its place at the head of its thread.
         await job.moveToWait(token);
         throw new WaitingError();
@@ -103,11 +115,12 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
 
   /** A job that failed for good (retries spent, or lost with its worker too often) still says so once. */
   @OnWorkerEvent('failed')
-  async onFailed(job: Job<ClaudeJobState> | undefined, error: Error): Promise<void> {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+  async onFailed(job: Job<RunClaudeJobData> | undefined, error: Error): Promise<void> {
+    const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError';
+    if (!job || (!final && job.attemptsMade < (job.opts.attempts ?? 1))) return;
     // Best effort: a head left behind is dropped by the next job of its thread anyway.
     await this.threadOrder.remove({ ...job.data, jobId: job.id ?? '' }).catch(() => undefined);
-    await this.failureNotice.tell(job.data, error);
+    await this.failureNotice.tell(job.id ?? '', job.data, error);
   }
 
   /** Stop taking jobs; give running ones SHUTDOWN_GRACE_SECONDS, then hand them back to the queue. */
@@ -117,7 +130,7 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     const closing = this.worker.close();
     if (await settlesWithin(closing, this.config.shutdownGraceSeconds * 1000)) return;
     this.logger.warn('shutdown grace is over: handing running jobs back to the queue');
-    this.worker.cancelAllJobs('shutdown');
+    this.worker.cancelAllJobs(ABORT.shutdown);
     await closing;
   }
 

@@ -4,7 +4,10 @@ import { SlackModule } from '../slack/slack.module';
 import { BudgetGate } from './budget-gate';
 import { ClaudeCliRunner } from './claude-cli.runner';
 import { ClaudeJobProcessor } from './claude-job.processor';
-import { ClaudeJobService } from './claude-job.service';
+import { JobAttemptRepository } from './job-attempt.repository';
+import { JobPrompts } from './job-prompt.service';
+import { JobSequencer } from './job-sequencer';
+import { SessionService } from './session.service';
 import { JobFailureNotice } from './job-failure-notice';
 import { JobFiles } from './job-files';
 import { JobReport } from './job-report';
@@ -17,7 +20,10 @@ import { TranscriptRepository } from './transcript.repository';
   imports: [QueueModule, SlackModule],
   providers: [
     ClaudeJobProcessor,
-    ClaudeJobService,
+    JobSequencer,
+    JobAttemptRepository,
+    JobPrompts,
+    SessionService,
     ClaudeCliRunner,
     SessionRepository,
     SpendRepository,

@@ -16,6 +16,7 @@ export class StreamJsonParser {
   private finalTexts: string[] = [];
   private toolUses: ToolUseBlock[] = [];
   private toolCount = 0;
+  private turnsDone = 0;
   private lastTool: ToolUseBlock | undefined;
   private unreadable = 0;
   private finalChars = 0;
@@ -42,7 +43,10 @@ export class StreamJsonParser {
         this.readAssistant(parsed);
         break;
       case 'user':
-        if (hasToolResult(parsed)) this.clearText();
+        if (hasToolResult(parsed)) {
+          this.clearText();
+          this.turnsDone += 1;
+        }
         break;
       case 'result':
         if (typeof parsed.is_error === 'boolean' && typeof parsed.subtype === 'string') {
@@ -89,6 +93,11 @@ export class StreamJsonParser {
   /** Every tool call of the run, counted; only the first MAX_TOOLS_KEPT are kept. */
   get toolCalls(): number {
     return this.toolCount;
+  }
+
+  /** Turns whose tool results are back: the transcript up to here can be resumed. */
+  get turnsCompleted(): number {
+    return this.turnsDone;
   }
 
   get unreadableLines(): number {

@@ -71,7 +71,13 @@ export class JobStopper {
   }
 
   /** Stops the unfinished jobs of a thread: every one, or only those `askedBy` asked. */
-  async stopThread(botId: string, channel: string, threadTs: string, by: string, askedBy?: string): Promise<StopResult> {
+  async stopThread(
+    botId: string,
+    channel: string,
+    threadTs: string,
+    by: string,
+    askedBy?: string,
+  ): Promise<StopResult> {
     const thread = { botId, channel, threadTs };
     const tally: Tally = { removed: 0, signalled: 0, refused: 0 };
     for (const jobId of await this.threadOrder.jobIds(thread)) await this.stopOne(thread, jobId, by, askedBy, tally);

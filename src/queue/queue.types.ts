@@ -21,20 +21,3 @@ export interface JobFileRef {
   readonly size?: number;
   readonly url: string;
 }
-
-/**
- * What an attempt records on its job as it goes, so that the next attempt (after a crash, a
- * failed post or a hand-back) neither posts twice nor runs the CLI blindly a second time.
- */
-export interface JobMarkers {
-  readonly progressTs?: string;
-  readonly cliStartedAt?: number;
-  readonly sessionId?: string;
-  /** Set when a shutting-down worker ended the CLI on purpose: the next attempt resumes the session. */
-  readonly handedBack?: boolean;
-  /** The answer, kept until it is posted. */
-  readonly answer?: string;
-  readonly answered?: boolean;
-}
-
-export type ClaudeJobState = RunClaudeJobData & JobMarkers;

@@ -17,6 +17,12 @@ export interface ProgressStatus {
   readonly startedAt: number;
 }
 
+/** How the parts of an answer after the first reach the thread: once each, whatever Slack's answers. */
+export interface AnswerDelivery {
+  postPart(part: number, markdown: string): Promise<void>;
+  uploadWhole(markdown: string): Promise<void>;
+}
+
 export interface ProgressClients {
   /** Waits out rate limits and retries: for what must arrive. */
   readonly reliable: WebClient;
@@ -41,7 +47,7 @@ export class ProgressMessage {
     private readonly thread: ThreadRef,
     readonly ts: string,
     private readonly log: Logger,
-    private readonly uploadWhole: (markdown: string) => Promise<void>,
+    private readonly delivery: AnswerDelivery,
     private readonly scrub: (text: string) => string,
   ) {}
 
@@ -59,26 +65,28 @@ export class ProgressMessage {
 
   /**
    * Replaces the progress with the answer: its first part here, the rest after it, or a head and a file.
-   * The answer is scrubbed whole, before it is cut, so that no part of a secret outlives a cut.
+   * The answer is scrubbed whole, before it is cut, so that no part of a secret outlives a cut. A retry
+   * passes how many messages are already out (`posted`) and goes on from there; `onPosted` hears each
+   * count while more are to come, so that it can be recorded.
    */
-  async finish(answer: string): Promise<void> {
+  async finish(
+    answer: string,
+    posted = 0,
+    onPosted: (count: number) => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     this.stopUpdates();
     await this.inFlight;
     const markdown = this.scrub(answer);
-    const parts = splitMarkdown(markdown, ANSWER_PART_LIMIT);
-    if (parts.length > MAX_ANSWER_PARTS) {
-      await this.replaceWith(headOf(markdown));
-      await this.uploadWhole(markdown);
-      return;
-    }
-    const [first = '_(Claude finished without saying anything.)_', ...rest] = parts;
-    await this.replaceWith(first);
-    for (const part of rest) {
-      await this.clients.reliable.chat.postMessage({
-        ...this.thread,
-        thread_ts: this.thread.threadTs,
-        markdown_text: part,
-      });
+    const split = splitMarkdown(markdown, ANSWER_PART_LIMIT);
+    const asFile = split.length > MAX_ANSWER_PARTS;
+    const parts = asFile ? [headOf(markdown), markdown] : split;
+    if (parts.length === 0) parts.push('_(Claude finished without saying anything.)_');
+    for (const [index, part] of parts.entries()) {
+      if (index < posted) continue;
+      if (index === 0) await this.replaceWith(part);
+      else if (asFile) await this.delivery.uploadWhole(part);
+      else await this.delivery.postPart(index, part);
+      if (index + 1 < parts.length) await onPosted(index + 1);
     }
   }
 

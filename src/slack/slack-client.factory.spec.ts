@@ -38,7 +38,12 @@ describe('what the Slack clients send', () => {
   afterAll(() => fake.stop());
 
   it('hides secrets in progress lines and in every part of an answer', async () => {
-    const progress = await slack.startProgress(bot, thread, quietLogger as unknown as Logger);
+    const progress = await slack.startProgress(
+      bot,
+      thread,
+      { jobId: 'job-1', since: thread.threadTs },
+      quietLogger as unknown as Logger,
+    );
     progress.report({ step: `Running \`echo ${SECRET}\``, steps: 1, startedAt: Date.now() });
     const update = await fake.waitForCall('chat.update');
     expect(update.args.text).toContain('Running `echo [redacted]`');
@@ -50,7 +55,12 @@ describe('what the Slack clients send', () => {
   });
 
   it('hides a secret even where a long answer is cut into messages', async () => {
-    const progress = await slack.startProgress(bot, thread, quietLogger as unknown as Logger);
+    const progress = await slack.startProgress(
+      bot,
+      thread,
+      { jobId: 'job-1', since: thread.threadTs },
+      quietLogger as unknown as Logger,
+    );
     // One line longer than a message: the cut falls inside the secret.
     await progress.finish(`${'x'.repeat(9_980)}${SECRET}${'y'.repeat(5_000)}`);
     const shown = fake.messages(IDS.channel).map((message) => message.markdown_text ?? '');

@@ -3,11 +3,21 @@ import { PinoLogger } from 'nestjs-pino';
 import type { BotConfig, BotIdentity } from '../bots/bot.types';
 import type { Logger } from 'pino';
 import { SecretScrubber } from '../logging/secret-scrubber';
+import { postOnce, type ReplyContent } from './post-once';
 import { ProgressMessage, progressText, type ThreadRef } from './progress-message';
 import { SlackClientFactory } from './slack-client.factory';
 import { slackErrorCode } from './slack.errors';
 
 export type { ThreadRef } from './progress-message';
+
+/** The job whose replies these are: what makes each of them findable, and so posted once. */
+export interface JobReplies {
+  readonly jobId: string;
+  /** The asking message's ts: the job's replies come after it. */
+  readonly since: string;
+  /** The progress message an earlier attempt posted. */
+  readonly progressTs?: string;
+}
 
 /** Every call the service makes to Slack's Web API. Knows nothing about queues or the CLI. */
 @Injectable()
@@ -31,24 +41,20 @@ export class SlackService {
   }
 
   /**
-   * The thread's progress message: posted now, or the one an earlier attempt of the same job posted
-   * (so that a retried job never leaves a second one behind).
+   * The thread's progress message: posted now, once (see postOnce), or the one an earlier attempt of
+   * the same job posted, so that a retried job never leaves a second one behind.
    */
-  async startProgress(bot: BotConfig, thread: ThreadRef, log: Logger, existingTs?: string): Promise<ProgressMessage> {
+  async startProgress(bot: BotConfig, thread: ThreadRef, job: JobReplies, log: Logger): Promise<ProgressMessage> {
     const reliable = this.clients.forToken(bot.token);
-    let ts = existingTs;
-    if (ts === undefined) {
-      const posted = await reliable.chat.postMessage({
-        channel: thread.channel,
-        thread_ts: thread.threadTs,
-        text: progressText({ steps: 0, startedAt: Date.now() }),
-      });
-      if (posted.ts === undefined) throw new Error('chat.postMessage answered without a ts');
-      ts = posted.ts;
-    }
-    const clients = { reliable, fast: this.clients.forToken(bot.token, 'fast') };
-    const upload = (markdown: string) => this.uploadAnswer(bot, thread, markdown);
-    return new ProgressMessage(clients, thread, ts, log, upload, (text) => this.scrubber.scrub(text));
+    const fast = this.clients.forToken(bot.token, 'fast');
+    const post = (part: number, content: ReplyContent) =>
+      postOnce(fast, thread, { jobId: job.jobId, part }, content, job.since);
+    const ts = job.progressTs ?? (await post(0, { text: progressText({ steps: 0, startedAt: Date.now() }) }));
+    const delivery = {
+      postPart: async (part: number, markdown: string) => void (await post(part, { markdown_text: markdown })),
+      uploadWhole: (markdown: string) => this.uploadAnswer(bot, thread, markdown),
+    };
+    return new ProgressMessage({ reliable, fast }, thread, ts, log, delivery, (text) => this.scrubber.scrub(text));
   }
 
   /** A whole answer as a Markdown file in the thread (`files.getUploadURLExternal` + `completeUploadExternal`). */

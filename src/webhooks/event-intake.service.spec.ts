@@ -22,6 +22,7 @@ import { ClaudeJobProducer } from '../queue/claude-job.producer';
 import { EnqueueError } from '../queue/queue.errors';
 import type { RunClaudeJobData } from '../queue/queue.types';
 import { REDIS_CLIENT } from '../redis/redis.constants';
+import { ReplyService } from '../slack/reply.service';
 import { SlackService } from '../slack/slack.service';
 import { AdmissionRepository } from './admission.repository';
 import { EventIntake } from './event-intake.service';
@@ -69,6 +70,7 @@ describe('EventIntake against a real Redis', () => {
           useValue: loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', RATE_LIMIT_MAX_REQUESTS: '2' }),
         },
         { provide: ClaudeJobProducer, useValue: producer },
+        ReplyService,
         {
           provide: SlackService,
           useValue: {

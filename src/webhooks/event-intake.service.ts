@@ -3,8 +3,7 @@ import { PinoLogger } from 'nestjs-pino';
 import type { BotConfig } from '../bots/bot.types';
 import type { EventOutcome } from '../metrics/metrics.constants';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
-import { RATE_LIMITED_LINE } from '../slack/reply-lines';
-import { SlackService } from '../slack/slack.service';
+import { ReplyService } from '../slack/reply.service';
 import { AdmissionRepository, type DeliveryIds } from './admission.repository';
 import type { UserMessage } from './event-router';
 import { keptInRedis } from './kept-in-redis';
@@ -21,7 +20,7 @@ export class EventIntake {
     private readonly admission: AdmissionRepository,
     private readonly threads: ThreadRepository,
     private readonly producer: ClaudeJobProducer,
-    private readonly slack: SlackService,
+    private readonly replies: ReplyService,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(EventIntake.name);
@@ -76,8 +75,8 @@ export class EventIntake {
 
   /** The notice is a courtesy: it must not hold up Slack's answer, and its failure is only logged. */
   private noticeRateLimit(bot: BotConfig, message: UserMessage): void {
-    this.slack
-      .postEphemeral(bot, { channel: message.channel, threadTs: message.threadTs }, message.user, RATE_LIMITED_LINE)
+    this.replies
+      .rateLimited(bot, { channel: message.channel, threadTs: message.threadTs }, message.user)
       .catch((error: unknown) => this.logger.warn({ err: error, bot: bot.id }, 'could not send the rate-limit notice'));
   }
 }

@@ -3,8 +3,8 @@ import { PinoLogger } from 'nestjs-pino';
 import type { BotConfig } from '../bots/bot.types';
 import type { EventOutcome } from '../metrics/metrics.constants';
 import { JobStopper, type StopResult } from '../queue/job-stopper';
-import { stoppedLine } from '../slack/reply-lines';
-import { SlackService, type ThreadRef } from '../slack/slack.service';
+import { ReplyService } from '../slack/reply.service';
+import type { ThreadRef } from '../slack/slack.service';
 import type { StopTarget } from './event-router';
 import { keptInRedis } from './kept-in-redis';
 import { ThreadRepository } from './thread.repository';
@@ -25,7 +25,7 @@ export class StopIntake {
   constructor(
     private readonly threads: ThreadRepository,
     private readonly stopper: JobStopper,
-    private readonly slack: SlackService,
+    private readonly replies: ReplyService,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(StopIntake.name);
@@ -61,7 +61,9 @@ export class StopIntake {
         if (onlyIfInThread && !(await this.threads.isActive(bot.id, thread.channel, thread.threadTs))) {
           return undefined;
         }
-        return [{ thread, result: await this.stopper.stopThread(bot.id, thread.channel, thread.threadTs, by, askedBy) }];
+        return [
+          { thread, result: await this.stopper.stopThread(bot.id, thread.channel, thread.threadTs, by, askedBy) },
+        ];
       }
       case 'channel': {
         const stops: ThreadStop[] = [];
@@ -90,8 +92,8 @@ export class StopIntake {
 
   private tellStopped(bot: BotConfig, thread: ThreadRef, by: string, removed: number): void {
     if (removed === 0) return;
-    this.slack
-      .postNotice(bot, thread, stoppedLine(by))
+    this.replies
+      .stoppedQueued(bot, thread, by)
       .catch((error: unknown) => this.logger.warn({ err: error, bot: bot.id }, 'could not say the stop in the thread'));
   }
 }

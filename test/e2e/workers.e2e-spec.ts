@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -156,20 +157,31 @@ describe('workers that stop, hand back and die', () => {
     expect(await second.exit).toBe(0);
   });
 
-  it('says once that a job was interrupted when its worker died while the CLI ran', async () => {
+  it('resumes the session of a worker that died mid-run on the next worker, with one answer, within 30 s', async () => {
     const doomed = await startWorker('data-c');
     const event = mention('the worker dies [[sleep:4000]]');
     await send(event);
     await waitFor(() => runsFor('the worker dies').length === 1, { message: 'the run to start' });
     await waitFor(() => repliesIn(event.ts!).length === 1, { message: 'the progress message' });
+    // A completed turn has been checkpointed: the session can be resumed elsewhere.
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, db: DB });
+    const transcriptKey = `orchestrator:backend:transcript:${event.channel!}:${event.ts!}`;
+    await waitFor(async () => (await redis.exists(transcriptKey)) === 1, { message: 'a checkpoint of the session' });
+    await redis.quit();
     doomed.child.kill('SIGKILL');
     await doomed.exit;
-    await startWorker('data-c');
-    // BullMQ notices the lost lock after its stall interval (30 s) and gives the job to the new worker.
-    const replies = await finishedReply(event.ts!, 90_000);
+    const diedAt = Date.now();
+    await startWorker('data-d');
+    // BullMQ notices the lapsed lock within its stall check and gives the job to the new worker.
+    const replies = await finishedReply(event.ts!, 60_000);
+    const seconds = (Date.now() - diedAt) / 1000;
+    console.log(`worker death to the resumed answer: ${seconds.toFixed(1)} s`);
     expect(replies.map(contentOf)).toEqual([
-      ':warning: I was interrupted while working on this (my worker restarted). Please ask again if you still need it.',
+      'Fake Claude answer (turn 2 of session): Your previous run on the request above was interrupted before you could answer. Please continue and answer it.',
     ]);
-    expect(runsFor('the worker dies')).toHaveLength(1);
+    const [first] = runsFor('the worker dies');
+    const resumed = cliRecords(workspace).find((run) => run.startedAt >= diedAt);
+    expect(resumed?.argv).toContain(`--resume=${first.sessionId}`);
+    expect(seconds).toBeLessThanOrEqual(30);
   }, 120_000);
 });

@@ -636,14 +636,14 @@ export class FakeSlackServer {
     if (!channel) return failure('channel_not_found');
     const ts = stringArg(args.ts);
     const start = ts ? this.findMessage(channel, ts) : undefined;
-    const parentTs = start?.thread_ts ?? start?.ts;
+    const parentTs = start?.thread_ts ?? start?.ts ?? ts;
     const parent = parentTs ? this.findMessage(channel, parentTs) : undefined;
-    if (!parent) return failure('thread_not_found');
+    const replies = (this.channels.get(channel) ?? []).filter((m) => m.thread_ts === parentTs && m.ts !== parentTs);
+    // A person's message the fake was never told about (it came as an event) still has its thread in Slack.
+    if (!parent && replies.length === 0) return failure('thread_not_found');
 
-    const replies = (this.channels.get(channel) ?? []).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
-    const thread = [threadParent(parent, replies), ...replies.map(publicMessage)].map((view) =>
-      this.withReactions(channel, view),
-    );
+    const views = [...(parent ? [threadParent(parent, replies)] : []), ...replies.map(publicMessage)];
+    const thread = views.map((view) => this.withReactions(channel, view));
 
     const offset = decodeCursor(args.cursor);
     if (offset === undefined) return failure('invalid_cursor');
