@@ -36,7 +36,7 @@ export class AppModule implements NestModule {
         RedisModule,
         MetricsModule,
         BotsModule.forRoot(bots),
-        HealthModule.forRole(config.role),
+        HealthModule.forRoot(),
         ...(servesWebhooks(config.role) ? [WebhooksModule] : []),
         ...(runsJobs(config.role) ? [AgentModule.forRoot(agents ?? planAgents(config, bots)), ClaudeRunnerModule] : []),
       ],

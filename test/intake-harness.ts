@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config/load-config';
 import { type EventOutcome, METRIC } from '../src/metrics/metrics.constants';
 import { ClaudeJobProducer } from '../src/queue/claude-job.producer';
 import { JobStopper } from '../src/queue/job-stopper';
+import { StopRequests } from '../src/queue/stop-requests.repository';
 import { CLAUDE_QUEUE } from '../src/queue/queue.constants';
 import type { RunClaudeJobData } from '../src/queue/queue.types';
 import { ThreadOrderRepository } from '../src/queue/thread-order.repository';
@@ -73,6 +74,7 @@ export async function startIntakeHarness(bot: BotConfig, identity: BotIdentity, 
       ThreadRepository,
       ClaudeJobProducer,
       JobStopper,
+      StopRequests,
       ThreadOrderRepository,
       { provide: REDIS_CLIENT, useValue: redis },
       { provide: getQueueToken(CLAUDE_QUEUE), useValue: queue },

@@ -3,6 +3,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BotRegistry } from '../bots/bot-registry';
 import { AppConfig } from '../config/config.types';
+import { ReadinessParts } from '../lifecycle/readiness-parts';
 import { AgentClient } from './agent-client';
 import { AgentConfigError, type AgentPlan, unseparatedBots } from './agent-plan';
 import type { BotPlace } from './agent-protocol';
@@ -36,12 +37,14 @@ export class AgentSupervisor implements OnModuleInit, OnApplicationShutdown {
     private readonly holder: AgentPlanHolder,
     private readonly registry: BotRegistry,
     private readonly config: AppConfig,
+    private readonly readiness: ReadinessParts,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(AgentSupervisor.name);
   }
 
   async onModuleInit(): Promise<void> {
+    this.readiness.register({ name: 'agent', problem: () => this.problem() });
     const { plan } = this.holder;
     const shared = unseparatedBots(plan);
     if (shared.length > 0) {

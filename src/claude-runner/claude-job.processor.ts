@@ -13,7 +13,8 @@ import { ClaudeRunError } from './claude-runner.errors';
 import { JobSequencer } from './job-sequencer';
 import type { JobContext } from './job-step';
 import { JobFailureNotice } from './job-failure-notice';
-import { StopListener } from './stop-listener';
+import { StopRequests } from '../queue/stop-requests.repository';
+import { ReadinessParts } from '../lifecycle/readiness-parts';
 import { ShutdownState } from '../lifecycle/shutdown-state';
 
 /** How soon a job waiting for its thread's earlier message looks again. */
@@ -38,9 +39,10 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
     private readonly jobs: JobSequencer,
     private readonly threadOrder: ThreadOrderRepository,
     @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
-    private readonly stops: StopListener,
+    private readonly stops: StopRequests,
     private readonly failureNotice: JobFailureNotice,
     private readonly shutdown: ShutdownState,
+    private readonly readiness: ReadinessParts,
     private readonly config: AppConfig,
     private readonly scrubber: SecretScrubber,
     private readonly logger: PinoLogger,
@@ -50,9 +52,13 @@ export class ClaudeJobProcessor extends WorkerHost implements OnApplicationBoots
   }
 
   onApplicationBootstrap(): void {
+    this.readiness.register({
+      name: 'worker',
+      problem: async () => ((await this.isHealthy()) ? undefined : 'the worker is not taking jobs'),
+    });
     this.worker.concurrency = this.config.workerConcurrency;
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
-    this.stops.onStop(({ jobId, by }) => {
+    this.stops.listen(({ jobId, by }) => {
       if (this.worker.cancelJob(jobId, ABORT.stop(by))) this.logger.info({ jobId, by }, 'stopping a running job');
     });
     this.worker.on('lockRenewalFailed', (jobIds: string[]) => {

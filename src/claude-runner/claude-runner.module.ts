@@ -13,7 +13,6 @@ import { JobFiles } from './job-files';
 import { JobReport } from './job-report';
 import { SessionRepository } from './session.repository';
 import { SpendRepository } from './spend.repository';
-import { StopListener } from './stop-listener';
 import { TranscriptRepository } from './transcript.repository';
 
 @Module({
@@ -28,7 +27,6 @@ import { TranscriptRepository } from './transcript.repository';
     SessionRepository,
     SpendRepository,
     BudgetGate,
-    StopListener,
     JobReport,
     JobFailureNotice,
     TranscriptRepository,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { BotRegistry } from '../bots/bot-registry';
 import { SecretScrubber } from '../logging/secret-scrubber';
-import { JobStopper } from '../queue/job-stopper';
+import { StopRequests } from '../queue/stop-requests.repository';
 import type { ProgressMessage } from '../slack/progress-message';
 import { ReplyService, type RunEnding } from '../slack/reply.service';
 import { abortReasonOf } from './abort-reasons';
@@ -26,7 +26,7 @@ export class JobSequencer {
   constructor(
     private readonly registry: BotRegistry,
     private readonly attempts: JobAttemptRepository,
-    private readonly stops: JobStopper,
+    private readonly stops: StopRequests,
     private readonly budget: BudgetGate,
     private readonly replies: ReplyService,
     private readonly prompts: JobPrompts,
@@ -42,7 +42,7 @@ export class JobSequencer {
     if (!bot) throw new UnrecoverableError(`job names bot ${data.botId}, which is not configured here`);
     const [attempt, stoppedBy] = await Promise.all([
       this.attempts.load(bot.id, context.id),
-      this.stops.stopRequestedBy(context.id),
+      this.stops.requestedBy(context.id),
     ]);
     if (attempt.phase === 'done') return;
     const started = Date.now();
@@ -104,7 +104,7 @@ export class JobSequencer {
       : await this.prompts.prepare(bot, id, thread, context.data);
     // A stop that came while the files and the thread were read keeps the CLI from starting at all.
     const stop = abortReasonOf(signal);
-    const stoppedBy = stop?.kind === 'stop' ? stop.by : await this.stops.stopRequestedBy(id);
+    const stoppedBy = stop?.kind === 'stop' ? stop.by : await this.stops.requestedBy(id);
     if (stoppedBy !== undefined) return this.endWithout(step, progress, { kind: 'stopped', by: stoppedBy }, 'stopped');
     await this.attempts.record(bot.id, id, { phase: 'running', handedBack: false });
     const startedAt = Date.now();

@@ -42,12 +42,11 @@ export class HealthController {
   }
 
   private checks(): (() => HealthIndicatorResult | Promise<HealthIndicatorResult>)[] {
-    const optional = [this.readiness.workerRunning(), this.readiness.agentAnswers()];
     return [
       () => this.readiness.notShuttingDown(),
       () => this.readiness.redisAnswers(),
       () => this.readiness.botsIdentified(),
-      ...optional.filter((check) => check !== undefined),
+      ...this.readiness.addedParts(),
     ];
   }
 }

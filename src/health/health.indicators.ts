@@ -1,10 +1,9 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
-import { AgentSupervisor } from '../agent/agent-supervisor';
 import { BotIdentityService } from '../bots/bot-identity.service';
-import { ClaudeJobProcessor } from '../claude-runner/claude-job.processor';
 import { withTimeout } from '../common/timeouts';
+import { ReadinessParts } from '../lifecycle/readiness-parts';
 import { ShutdownState } from '../lifecycle/shutdown-state';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
@@ -18,8 +17,7 @@ export class ReadinessIndicators {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly identities: BotIdentityService,
     private readonly shutdown: ShutdownState,
-    @Optional() private readonly processor?: ClaudeJobProcessor,
-    @Optional() private readonly agents?: AgentSupervisor,
+    private readonly parts: ReadinessParts,
   ) {}
 
   async redisAnswers() {
@@ -43,26 +41,12 @@ export class ReadinessIndicators {
     return waiting.length === 0 ? indicator.up() : indicator.down({ message: 'waiting for Slack auth.test', waiting });
   }
 
-  /** Undefined where this role runs no CLI. */
-  agentAnswers() {
-    const agents = this.agents;
-    if (!agents) return undefined;
-    return async () => {
-      const indicator = this.indicators.check('agent');
-      const problem = await agents.problem();
+  /** Each part a role added (the worker loop, the agent side), up or down with why. */
+  addedParts() {
+    return this.parts.all().map((part) => async () => {
+      const indicator = this.indicators.check(part.name);
+      const problem = await part.problem();
       return problem === undefined ? indicator.up() : indicator.down({ message: problem });
-    };
-  }
-
-  /** Undefined where this role runs no worker. */
-  workerRunning() {
-    const processor = this.processor;
-    if (!processor) return undefined;
-    return async () => {
-      const indicator = this.indicators.check('worker');
-      return (await processor.isHealthy())
-        ? indicator.up()
-        : indicator.down({ message: 'the worker is not taking jobs' });
-    };
+    });
   }
 }

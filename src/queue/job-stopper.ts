@@ -1,16 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { JobType, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { KEY_PREFIX, REDIS_CLIENT } from '../redis/redis.constants';
 import { messageJobId } from './claude-job.producer';
 import { CLAUDE_QUEUE } from './queue.constants';
+import { StopRequests } from './stop-requests.repository';
 import type { RunClaudeJobData } from './queue.types';
 import { type ThreadJob, ThreadOrderRepository } from './thread-order.repository';
-
-/** Where stop requests for running jobs are announced; every worker listens. */
-export const STOP_CHANNEL = `${KEY_PREFIX}:stop-requests`;
-const STOP_FLAG_TTL_SECONDS = 3600;
 
 const UNFINISHED_STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed'];
 /**
@@ -18,12 +13,6 @@ const UNFINISHED_STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delay
  * DM's `stop`, where one person's few jobs are among the newest.
  */
 export const CHANNEL_STOP_SCAN = 1_000;
-
-export interface StopRequest {
-  readonly jobId: string;
-  /** The Slack user who asked for the stop. */
-  readonly by: string;
-}
 
 export interface StopResult {
   /** Jobs that had not started and were removed from the queue. */
@@ -46,8 +35,8 @@ type Tally = { -readonly [K in keyof StopResult]: number };
 export class JobStopper {
   constructor(
     @InjectQueue(CLAUDE_QUEUE) private readonly queue: Queue<RunClaudeJobData>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly threadOrder: ThreadOrderRepository,
+    private readonly stops: StopRequests,
   ) {}
 
   /** The job that a message started, if it has not finished. */
@@ -96,11 +85,6 @@ export class JobStopper {
     return [...threads];
   }
 
-  /** Who asked to stop this job, if anyone did: a worker checks before it starts the CLI. */
-  async stopRequestedBy(jobId: string): Promise<string | undefined> {
-    return (await this.redis.get(stopFlagKey(jobId))) ?? undefined;
-  }
-
   private async stopOne(thread: Thread, jobId: string, by: string, askedBy: string | undefined, tally: Tally) {
     const job = await this.queue.getJob(jobId);
     const state = job ? await job.getState() : 'unknown';
@@ -113,7 +97,7 @@ export class JobStopper {
       return;
     }
     if (state === 'active') {
-      await this.signal({ jobId, by });
+      await this.stops.request({ jobId, by });
       tally.signalled += 1;
       return;
     }
@@ -128,17 +112,8 @@ export class JobStopper {
       await this.queue.remove(jobId);
       return true;
     } catch {
-      await this.signal({ jobId, by });
+      await this.stops.request({ jobId, by });
       return false;
     }
   }
-
-  private async signal(request: StopRequest): Promise<void> {
-    await this.redis.set(stopFlagKey(request.jobId), request.by, 'EX', STOP_FLAG_TTL_SECONDS);
-    await this.redis.publish(STOP_CHANNEL, JSON.stringify(request));
-  }
-}
-
-function stopFlagKey(jobId: string): string {
-  return `${KEY_PREFIX}:stop:${jobId}`;
 }

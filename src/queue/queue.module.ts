@@ -7,6 +7,7 @@ import { ClaudeJobProducer } from './claude-job.producer';
 import { CLAUDE_QUEUE } from './queue.constants';
 import { JobStopper } from './job-stopper';
 import { QueueDepthMetric } from './queue-depth.metric';
+import { StopRequests } from './stop-requests.repository';
 import { ThreadOrderRepository } from './thread-order.repository';
 
 @Module({
@@ -24,7 +25,7 @@ import { ThreadOrderRepository } from './thread-order.repository';
     }),
     BullModule.registerQueue({ name: CLAUDE_QUEUE }),
   ],
-  providers: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, QueueDepthMetric],
-  exports: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, BullModule],
+  providers: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, StopRequests, QueueDepthMetric],
+  exports: [ClaudeJobProducer, ThreadOrderRepository, JobStopper, StopRequests, BullModule],
 })
 export class QueueModule {}
