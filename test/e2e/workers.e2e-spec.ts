@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
-import { envelope, IDS, mention } from '../factories';
+import { envelope, IDS, mention, stopReaction, threadReply } from '../factories';
 import { contentOf, isProgress, ThreadReader } from '../conversation';
 import type { FakeSlackServer } from '../fakes/fake-slack-server';
 import {
@@ -155,6 +155,27 @@ describe('workers that stop, hand back and die', () => {
     expect(secondRun.env.CLAUDE_CONFIG_DIR).toContain('data-second');
     second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);
+  });
+
+  it('stops a job by reaction on whichever of two workers runs it, and removes a queued one', async () => {
+    const pair = [await startWorker('data-e'), await startWorker('data-f')];
+    const running = mention('[[sleep:20000]] a long one to stop');
+    await send(running);
+    await waitFor(() => runsFor('a long one to stop').length === 1, { message: 'the run to start' });
+    const queued = threadReply(running.ts!, 'a follow-up that waits its turn');
+    await send(queued);
+    await send(stopReaction(queued.ts!));
+    await send(stopReaction(running.ts!));
+    const stopped = `:octagonal_sign: Stopped by <@${IDS.alice}>.`;
+    await waitFor(() => repliesIn(running.ts!).filter((reply) => contentOf(reply) === stopped).length === 2, {
+      message: 'both stops said in the thread',
+    });
+    const [run] = runsFor('a long one to stop');
+    await waitFor(() => runsFor('a long one to stop')[0]?.endedAt !== null || undefined, { message: 'the CLI to end' });
+    expect(Date.now() - run.startedAt).toBeLessThan(20_000);
+    expect(runsFor('a follow-up that waits its turn')).toEqual([]);
+    for (const worker of pair) worker.child.kill('SIGTERM');
+    expect(await Promise.all(pair.map((worker) => worker.exit))).toEqual([0, 0]);
   });
 
   it('resumes the session of a worker that died mid-run on the next worker, with one answer, within 30 s', async () => {
