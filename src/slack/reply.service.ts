@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { BotConfig } from '../bots/bot.types';
+import type { SlackBot } from './slack-bot';
 import type { ProgressMessage } from './progress-message';
 import {
   failureLine,
@@ -40,19 +40,19 @@ export class ReplyService {
   constructor(private readonly slack: SlackService) {}
 
   /** 👀 on the asking message: decoration, never a reason to fail the job. */
-  async working(bot: BotConfig, message: AskingMessage, log: Logger): Promise<void> {
+  async working(bot: SlackBot, message: AskingMessage, log: Logger): Promise<void> {
     await this.slack.addReaction(bot, message.channel, message.ts, REACTIONS.working).catch((error: unknown) => {
       log.warn({ err: error }, 'could not add the working reaction');
     });
   }
 
-  startProgress(bot: BotConfig, thread: ThreadRef, job: JobReplies, log: Logger): Promise<ProgressMessage> {
+  startProgress(bot: SlackBot, thread: ThreadRef, job: JobReplies, log: Logger): Promise<ProgressMessage> {
     return this.slack.startProgress(bot, thread, job, log);
   }
 
   /** The answer in place of the progress (going on from `posted` messages), then ✅. */
   async answered(
-    bot: BotConfig,
+    bot: SlackBot,
     message: AskingMessage,
     progress: ProgressMessage,
     answer: string,
@@ -64,34 +64,34 @@ export class ReplyService {
   }
 
   /** One line in place of the progress, and the reaction that says how it ended. */
-  async ended(bot: BotConfig, message: AskingMessage, progress: ProgressMessage, ending: RunEnding): Promise<void> {
+  async ended(bot: SlackBot, message: AskingMessage, progress: ProgressMessage, ending: RunEnding): Promise<void> {
     await progress.finishWithLine(lineOf(ending));
     const reaction = ending.kind === 'stopped' ? REACTIONS.stopped : REACTIONS.failed;
     await this.slack.swapReaction(bot, message.channel, message.ts, REACTIONS.working, reaction);
   }
 
   /** A job that never reached the CLI says why in one line of its own. */
-  async refused(bot: BotConfig, thread: ThreadRef, refusal: Refusal): Promise<void> {
+  async refused(bot: SlackBot, thread: ThreadRef, refusal: Refusal): Promise<void> {
     const line = refusal.kind === 'stopped' ? stoppedLine(refusal.by) : overBudgetLine(refusal.budgetUsd);
     await this.slack.postNotice(bot, thread, line);
   }
 
-  async freshSession(bot: BotConfig, thread: ThreadRef): Promise<void> {
+  async freshSession(bot: SlackBot, thread: ThreadRef): Promise<void> {
     await this.slack.postNotice(bot, thread, FRESH_SESSION_LINE);
   }
 
   /** A job that failed for good outside the normal path: never silence. */
-  async gaveUp(bot: BotConfig, thread: ThreadRef, message: AskingMessage, progressTs?: string): Promise<void> {
+  async gaveUp(bot: SlackBot, thread: ThreadRef, message: AskingMessage, progressTs?: string): Promise<void> {
     await this.slack.sayInThread(bot, thread, GAVE_UP_LINE, progressTs);
     await this.slack.swapReaction(bot, message.channel, message.ts, REACTIONS.working, REACTIONS.failed);
   }
 
-  async rateLimited(bot: BotConfig, thread: ThreadRef, user: string): Promise<void> {
+  async rateLimited(bot: SlackBot, thread: ThreadRef, user: string): Promise<void> {
     await this.slack.postEphemeral(bot, thread, user, RATE_LIMITED_LINE);
   }
 
   /** Queued jobs went at a stop, with none running to say it: the thread hears it here. */
-  async stoppedQueued(bot: BotConfig, thread: ThreadRef, by: string): Promise<void> {
+  async stoppedQueued(bot: SlackBot, thread: ThreadRef, by: string): Promise<void> {
     await this.slack.postNotice(bot, thread, stoppedLine(by));
   }
 }

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import type { BotConfig } from '../bots/bot.types';
+import type { SlackBot } from './slack-bot';
 import { formatBytes } from '../common/bytes';
 import { AppConfig } from '../config/config.types';
 
@@ -80,7 +80,7 @@ export class SlackFilesService {
    * the partial file is removed. Never throws for what Slack or the network does: the job goes on
    * without the file and says so.
    */
-  async download(bot: BotConfig, file: SlackFileRef, destination: string, maxBytes: number): Promise<DownloadOutcome> {
+  async download(bot: SlackBot, file: SlackFileRef, destination: string, maxBytes: number): Promise<DownloadOutcome> {
     if (file.size !== undefined && file.size > maxBytes) return tooLarge(maxBytes);
     const log = { bot: bot.id, fileId: file.id };
     const signal = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
-import type { BotConfig, BotIdentity } from '../bots/bot.types';
+import type { BotIdentity } from '../bots/bot.types';
+import type { SlackBot } from './slack-bot';
 import type { Logger } from 'pino';
 import { SecretScrubber } from '../logging/secret-scrubber';
 import { postOnce, type ReplyContent } from './post-once';
@@ -30,7 +31,7 @@ export class SlackService {
     this.logger.setContext(SlackService.name);
   }
 
-  async identify(bot: BotConfig): Promise<BotIdentity> {
+  async identify(bot: SlackBot): Promise<BotIdentity> {
     const result = await this.clients.forToken(bot.token).auth.test();
     if (result.user_id === undefined || result.team_id === undefined) {
       throw new Error(`auth.test for bot ${bot.id} answered without user_id or team_id`);
@@ -44,7 +45,7 @@ export class SlackService {
    * The thread's progress message: posted now, once (see postOnce), or the one an earlier attempt of
    * the same job posted, so that a retried job never leaves a second one behind.
    */
-  async startProgress(bot: BotConfig, thread: ThreadRef, job: JobReplies, log: Logger): Promise<ProgressMessage> {
+  async startProgress(bot: SlackBot, thread: ThreadRef, job: JobReplies, log: Logger): Promise<ProgressMessage> {
     const reliable = this.clients.forToken(bot.token);
     const fast = this.clients.forToken(bot.token, 'fast');
     const post = (part: number, content: ReplyContent) =>
@@ -58,7 +59,7 @@ export class SlackService {
   }
 
   /** A whole answer as a Markdown file in the thread (`files.getUploadURLExternal` + `completeUploadExternal`). */
-  async uploadAnswer(bot: BotConfig, thread: ThreadRef, markdown: string): Promise<void> {
+  async uploadAnswer(bot: SlackBot, thread: ThreadRef, markdown: string): Promise<void> {
     await this.clients.forToken(bot.token).filesUploadV2({
       channel_id: thread.channel,
       thread_ts: thread.threadTs,
@@ -70,7 +71,7 @@ export class SlackService {
   }
 
   /** One line in the thread, in place of the progress message when there is one. */
-  async sayInThread(bot: BotConfig, thread: ThreadRef, text: string, replaceTs?: string): Promise<void> {
+  async sayInThread(bot: SlackBot, thread: ThreadRef, text: string, replaceTs?: string): Promise<void> {
     if (replaceTs !== undefined) {
       try {
         await this.clients.forToken(bot.token).chat.update({ channel: thread.channel, ts: replaceTs, text });
@@ -83,7 +84,7 @@ export class SlackService {
   }
 
   /** One short plain line in the thread: failures, notices. */
-  async postNotice(bot: BotConfig, thread: ThreadRef, text: string): Promise<void> {
+  async postNotice(bot: SlackBot, thread: ThreadRef, text: string): Promise<void> {
     await this.clients.forToken(bot.token).chat.postMessage({
       channel: thread.channel,
       thread_ts: thread.threadTs,
@@ -92,7 +93,7 @@ export class SlackService {
     });
   }
 
-  async postEphemeral(bot: BotConfig, thread: ThreadRef, user: string, text: string): Promise<void> {
+  async postEphemeral(bot: SlackBot, thread: ThreadRef, user: string, text: string): Promise<void> {
     await this.clients.forToken(bot.token).chat.postEphemeral({
       channel: thread.channel,
       thread_ts: thread.threadTs,
@@ -101,7 +102,7 @@ export class SlackService {
     });
   }
 
-  async addReaction(bot: BotConfig, channel: string, ts: string, name: string): Promise<void> {
+  async addReaction(bot: SlackBot, channel: string, ts: string, name: string): Promise<void> {
     try {
       await this.clients.forToken(bot.token).reactions.add({ channel, timestamp: ts, name });
     } catch (error) {
@@ -109,7 +110,7 @@ export class SlackService {
     }
   }
 
-  async removeReaction(bot: BotConfig, channel: string, ts: string, name: string): Promise<void> {
+  async removeReaction(bot: SlackBot, channel: string, ts: string, name: string): Promise<void> {
     try {
       await this.clients.forToken(bot.token).reactions.remove({ channel, timestamp: ts, name });
     } catch (error) {
@@ -118,7 +119,7 @@ export class SlackService {
   }
 
   /** Reactions are decoration: a failure is logged, never allowed to fail the job. */
-  async swapReaction(bot: BotConfig, channel: string, ts: string, from: string, to: string): Promise<void> {
+  async swapReaction(bot: SlackBot, channel: string, ts: string, from: string, to: string): Promise<void> {
     try {
       await this.removeReaction(bot, channel, ts, from);
       await this.addReaction(bot, channel, ts, to);
