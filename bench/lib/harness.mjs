@@ -286,7 +286,16 @@ export async function startService({
     },
     { timeoutMs, message: `${name} to be ready` },
   );
-  return { ...proc, name, url, webhookUrl: `${url}/webhooks/slack`, stop: proc.stop };
+  return {
+    ...proc,
+    // A spread copies a getter's value once: this one must go on telling.
+    get alive() {
+      return proc.alive;
+    },
+    name,
+    url,
+    webhookUrl: `${url}/webhooks/slack`,
+  };
 }
 
 export function tail(file, lines = 15) {
