@@ -1,11 +1,11 @@
 // What the drills share: a stack of fake Slack + service processes, sending mentions, and reading what a
 // person would see in each thread.
-import { Queue } from 'bullmq';
 import { join } from 'node:path';
 import {
   BOT,
   flushDb,
   freePort,
+  jobCounts as queueJobCounts,
   mentionEnvelope,
   postWebhook,
   scratch,
@@ -143,17 +143,8 @@ export function describeViews(summary, total) {
 }
 
 /** Jobs by state, as BullMQ counts them. */
-export async function jobCounts(redisUrl) {
-  const url = new URL(redisUrl);
-  const queue = new Queue('claude-jobs', {
-    connection: { host: url.hostname, port: Number(url.port), db: Number(url.pathname.slice(1)) },
-    prefix: 'orchestrator:bull',
-  });
-  try {
-    return await queue.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed', 'paused', 'prioritized');
-  } finally {
-    await queue.close();
-  }
+export function jobCounts(redisUrl) {
+  return queueJobCounts(redisUrl, ['completed', 'failed', 'active', 'wait', 'delayed', 'paused', 'prioritized']);
 }
 
 export function total(counts) {
