@@ -17,7 +17,7 @@ import {
 
 export const PROGRESS_PREFIX = ':hourglass_flowing_sand:';
 
-/** Fake Slack plus one or more service processes on one Redis database (ours: 13 to 15). */
+/** Fake Slack plus one or more service processes on one Redis database (ours: 13 to 15); each knows its env. */
 export async function startStack({ db, redisPort = 6379, slack, slackUrl, claudeBin, services, env = {}, prefix }) {
   if (redisPort === 6379) await flushDb(db);
   const fakeSlack = slack ?? (await startFakeSlack());
@@ -35,7 +35,8 @@ export async function startStack({ db, redisPort = 6379, slack, slackUrl, claude
       claudeBin,
       extra: { RATE_LIMIT_MAX_REQUESTS: '100000', ...env, ...spec.env },
     });
-    started.push(await startService({ name: spec.name, dir, env: serviceEnvironment, ready: spec.ready ?? true }));
+    const service = await startService({ name: spec.name, dir, env: serviceEnvironment, ready: spec.ready ?? true });
+    started.push(Object.assign(service, { env: serviceEnvironment }));
   }
   return {
     slack: fakeSlack,
@@ -54,7 +55,9 @@ export async function startStack({ db, redisPort = 6379, slack, slackUrl, claude
         claudeBin,
         extra: { RATE_LIMIT_MAX_REQUESTS: '100000', ...env, ...spec.env },
       });
-      const service = await startService({ name: spec.name, dir, env: serviceEnvironment });
+      const service = Object.assign(await startService({ name: spec.name, dir, env: serviceEnvironment }), {
+        env: serviceEnvironment,
+      });
       started.push(service);
       return service;
     },
