@@ -11,11 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { closedLoop, openLoop, requestPool } from './load.mjs';
 import {
-  BOT,
   REDIS_DBS,
+  benchIdentity,
   flushDb,
   fmt,
   freePort,
+  jobCounts,
   median,
   mentionEnvelope,
   procStats,
@@ -74,7 +75,7 @@ async function startSubject(subject, dir, slackUrl) {
   if (subject.script) {
     const proc = startProcess({
       script: subject.script,
-      env: { ...env, BENCH_BOT_USER_ID: BOT.userId },
+      env: { ...env, BENCH_BOT_IDENTITY: JSON.stringify(benchIdentity()) },
       cpu: SERVER_CPU,
       logFile: join(dir, 'logs', `${subject.key}.log`),
     });
@@ -117,7 +118,7 @@ async function measure(subject, dir, slackUrl, timing, redis) {
     const after = procStats(server.pid);
     const redisAfter = await redisCpuMs(redis);
     const open = await openLoop({ url: server.url, take: make, rate: timing.rate, seconds: timing.open });
-    const kept = subject.key === 'a' ? undefined : await jobCount(redis);
+    const kept = subject.key === 'a' ? undefined : await jobCount();
     const ok = (warm.statuses[200] ?? 0) + (closed.statuses[200] ?? 0) + (open.statuses[200] ?? 0);
     return {
       reqPerSec: closed.reqPerSec,
@@ -140,18 +141,10 @@ async function measure(subject, dir, slackUrl, timing, redis) {
   }
 }
 
-async function jobCount(redis) {
-  const counts = await Promise.all(
-    ['wait', 'paused', 'active', 'prioritized'].map((state) =>
-      redis.type(`orchestrator:bull:claude-jobs:${state}`).then((type) => {
-        const key = `orchestrator:bull:claude-jobs:${state}`;
-        if (type === 'list') return redis.llen(key);
-        if (type === 'zset') return redis.zcard(key);
-        return 0;
-      }),
-    ),
-  );
-  return counts.reduce((sum, count) => sum + count, 0);
+/** Jobs not yet finished (no worker runs in this benchmark): every 200 of (b) to (e) must be one. */
+async function jobCount() {
+  const counts = await jobCounts(REDIS_URL, ['wait', 'paused', 'active', 'prioritized']);
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
 export async function runIntake({ smoke = false, rounds = smoke ? 1 : 3, variants = [], only } = {}) {

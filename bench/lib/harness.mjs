@@ -1,14 +1,17 @@
 // Shared by the benchmarks (bench/) and the fault drills (test/faults/): start the service and its
 // stand-ins as child processes, sign Slack requests, read a process's CPU and memory, small statistics.
-// Loopback only; every wait is bounded.
+// Slack's side is the tests' own (their factories, their fake Web API); the product's names, keys and
+// classes come from its build (./product.mjs). Loopback only; every wait is bounded.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { nextTs } from '../../test/factories.ts';
+import { computeSlackSignature, jobCounts } from './product.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const FAKE_CLAUDE = join(ROOT, 'test', 'fakes', 'claude');
@@ -37,18 +40,14 @@ export function slackIdentity() {
   return { token: BOT.token, userId: BOT.userId, botId: BOT.botId, teamId: BOT.team, appId: BOT.appId };
 }
 
+/** Who the bot is, as the product learns it from Slack (`auth.test`) and routes events with it. */
+export function benchIdentity() {
+  return { userId: BOT.userId, botId: BOT.botId, teamId: BOT.team };
+}
+
 // --- Slack requests ------------------------------------------------------------------------------
 
-export function sign(secret, timestamp, body) {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
-}
-
-let tsCounter = 0;
-/** A fresh, unique Slack ts: `<epoch seconds>.<6 digits>`, increasing within this process. */
-export function nextTs() {
-  tsCounter = (tsCounter + 1) % 1_000_000;
-  return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
-}
+export { computeSlackSignature as sign, jobCounts, nextTs };
 
 const FILLER_WORDS = 'deploy rollback incident latency queue worker cache shard replica metrics'.split(' ');
 
@@ -128,7 +127,7 @@ export function signedRequest(envelope, { secret = BOT.signingSecret, timestamp,
   const headers = {
     'content-type': 'application/json',
     'x-slack-request-timestamp': ts,
-    'x-slack-signature': signature ?? sign(secret, ts, body),
+    'x-slack-signature': signature ?? computeSlackSignature(secret, ts, body),
   };
   if (retryNum !== undefined) {
     headers['x-slack-retry-num'] = String(retryNum);
@@ -286,7 +285,16 @@ export async function startService({
     },
     { timeoutMs, message: `${name} to be ready` },
   );
-  return { ...proc, name, url, webhookUrl: `${url}/webhooks/slack`, stop: proc.stop };
+  return {
+    ...proc,
+    // A spread copies a getter's value once: this one must go on telling.
+    get alive() {
+      return proc.alive;
+    },
+    name,
+    url,
+    webhookUrl: `${url}/webhooks/slack`,
+  };
 }
 
 export function tail(file, lines = 15) {

@@ -1,22 +1,11 @@
 // (a) The ceiling for Node here: a bare node:http server that reads the body, checks Slack's
-// signature and answers 200. No routing, no Redis.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// signature and answers 200. No routing, no Redis. It is also the memory benchmark's floor, so it
+// loads the orchestrator's signature check alone, not the rest of its code (../lib/product.mjs).
 import { createServer } from 'node:http';
+import { checkSlackSignature } from '../../dist/webhooks/slack-signature.js';
 
 const secret = process.env.SLACK_SIGNING_SECRET;
 const port = Number(process.env.PORT);
-
-function valid(headers, body) {
-  const timestamp = headers['x-slack-request-timestamp'];
-  const signature = headers['x-slack-signature'];
-  if (typeof timestamp !== 'string' || typeof signature !== 'string') return false;
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(
-    `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
-  );
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
 
 createServer((req, res) => {
   if (req.method === 'GET') {
@@ -26,8 +15,12 @@ createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    if (!valid(req.headers, body)) {
+    const request = {
+      timestamp: req.headers['x-slack-request-timestamp'],
+      signature: req.headers['x-slack-signature'],
+      rawBody: Buffer.concat(chunks),
+    };
+    if (checkSlackSignature(request, secret) !== 'valid') {
       res.writeHead(401).end();
       return;
     }

@@ -1,18 +1,18 @@
 // The baseline of the pipeline benchmark: a hand-written BullMQ worker doing the Slack side of a job
 // the way the orchestrator's worker does it (👀, a progress message, run the CLI, the answer in place
 // of the progress, 👀 swapped for ✅), with nothing else: no thread order, no sessions, no markers,
-// no metrics, no logs. Its figures are the floor for this work on this machine.
+// no metrics, no logs. Its figures are the floor for this work on this machine. The jobs are the
+// orchestrator's (its api adds them), kept and removed as their own options say.
 import { Worker } from 'bullmq';
 import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
+import { CLAUDE_QUEUE, QUEUE_PREFIX, redisOptionsFromUrl } from '../lib/product.mjs';
 
 const slack = new URL(process.env.SLACK_API_URL);
 const token = process.env.SLACK_BOT_TOKEN;
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-const url = new URL(process.env.REDIS_URL);
-const connection = { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
 
 function call(method, args) {
   const body = new URLSearchParams(args).toString();
@@ -60,7 +60,7 @@ function runCli(prompt, cwd) {
 }
 
 const worker = new Worker(
-  'claude-jobs',
+  CLAUDE_QUEUE,
   async (job) => {
     const waitMs = Date.now() - job.timestamp;
     const { channel, messageTs, threadTs, text, eventId } = job.data;
@@ -73,10 +73,9 @@ const worker = new Worker(
     process.stdout.write(`${JSON.stringify({ msg: 'job finished', waitMs, eventId })}\n`);
   },
   {
-    connection,
-    prefix: 'orchestrator:bull',
+    connection: redisOptionsFromUrl(process.env.REDIS_URL),
+    prefix: QUEUE_PREFIX,
     concurrency: Number(process.env.WORKER_CONCURRENCY ?? 16),
-    removeOnComplete: { count: 1000 },
   },
 );
 worker.on('error', () => undefined);

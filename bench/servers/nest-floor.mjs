@@ -6,39 +6,30 @@ import 'reflect-metadata';
 import { Controller, HttpCode, Module, Post, Req, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import express from 'express';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { connect, fewestRoundTrips, limitFromEnv, messageOf } from './intake-work.mjs';
+import { checkSlackSignature, parseBody, toEnvelope } from '../lib/product.mjs';
+import { connect, fewestRoundTrips, identityFromEnv, messageOf } from './intake-work.mjs';
 
 const secret = process.env.SLACK_SIGNING_SECRET;
-const botUserId = process.env.BENCH_BOT_USER_ID;
-const backend = connect(process.env.REDIS_URL);
-const limit = limitFromEnv();
-
-function valid(headers, body) {
-  const timestamp = headers['x-slack-request-timestamp'];
-  const signature = headers['x-slack-signature'];
-  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d+$/.test(timestamp)) return false;
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(
-    `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
-  );
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
+const identity = identityFromEnv();
+const backend = connect();
 
 class Webhooks {
   async receive(req, res) {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!valid(req.headers, body)) return res.status(401).json({ statusCode: 401 });
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const timestamp = req.headers['x-slack-request-timestamp'];
+    const signature = req.headers['x-slack-signature'];
+    if (checkSlackSignature({ timestamp, signature, rawBody }, secret) !== 'valid') {
+      return res.status(401).json({ statusCode: 401 });
+    }
     let envelope;
     try {
-      envelope = JSON.parse(body.toString('utf8'));
+      envelope = toEnvelope(parseBody(rawBody));
     } catch {
       return res.status(400).json({ statusCode: 400 });
     }
-    const message = envelope?.type === 'event_callback' ? messageOf(envelope, botUserId) : undefined;
+    const routed = envelope.type === 'event_callback' ? messageOf(backend, envelope, identity) : undefined;
     try {
-      if (message) await fewestRoundTrips(backend, 'bench', message, limit);
+      if (routed) await fewestRoundTrips(backend, envelope.event_id, routed);
     } catch {
       return res.status(503).json({ statusCode: 503 });
     }
@@ -59,7 +50,4 @@ Module({ controllers: [Webhooks] })(AppModule);
 const app = await NestFactory.create(AppModule, { bodyParser: false, logger: false });
 app.use('/webhooks', express.raw({ type: () => true, limit: 1024 * 1024 }));
 await app.listen(Number(process.env.PORT), '127.0.0.1');
-process.on(
-  'SIGTERM',
-  () => void Promise.allSettled([app.close(), backend.queue.close(), backend.redis.quit()]).then(() => process.exit(0)),
-);
+process.on('SIGTERM', () => void Promise.allSettled([app.close(), backend.close()]).then(() => process.exit(0)));

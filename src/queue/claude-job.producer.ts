@@ -4,15 +4,7 @@ import { PinoLogger } from 'nestjs-pino';
 import type { Queue } from 'bullmq';
 import { withTimeout } from '../common/timeouts';
 import { SecretScrubber } from '../logging/secret-scrubber';
-import {
-  CLAUDE_QUEUE,
-  ENQUEUE_TIMEOUT_MS,
-  JOB_ATTEMPTS,
-  JobName,
-  KEEP_COMPLETED,
-  KEEP_FAILED,
-  RETRY_DELAY_MS,
-} from './queue.constants';
+import { CLAUDE_QUEUE, ENQUEUE_TIMEOUT_MS, JOB_OPTIONS, JobName } from './queue.constants';
 import { EnqueueError } from './queue.errors';
 import type { RunClaudeJobData } from './queue.types';
 import { ThreadOrderRepository } from './thread-order.repository';
@@ -35,19 +27,13 @@ export class ClaudeJobProducer implements OnModuleInit {
   }
 
   async enqueue(data: RunClaudeJobData): Promise<string> {
-    // The id is the message's, so an add that reaches Redis late (after we gave up) cannot make a second job.
+    // The id is the message's: an add that reaches Redis late (after we gave up), or another delivery's
+    // add after it took the message's claim over, makes no second job.
     const jobId = messageJobId(data);
     const threadJob = { ...data, jobId };
     await this.threadOrder.register(threadJob);
     // BullMQ keeps job data in clear text: a secret pasted in a message is not kept with it.
-    const add = this.queue.add(JobName.RunClaude, this.scrubber.scrubDeep(data), {
-      jobId,
-      // Failures before the CLI starts (Slack 5xx, Redis blips) are retried; a started CLI never runs twice.
-      attempts: JOB_ATTEMPTS,
-      backoff: { type: 'exponential', delay: RETRY_DELAY_MS },
-      removeOnComplete: KEEP_COMPLETED,
-      removeOnFail: KEEP_FAILED,
-    });
+    const add = this.queue.add(JobName.RunClaude, this.scrubber.scrubDeep(data), { jobId, ...JOB_OPTIONS });
     try {
       await withTimeout(add, ENQUEUE_TIMEOUT_MS, 'answer from Redis');
       return jobId;

@@ -1,4 +1,10 @@
+import type { JobsOptions } from 'bullmq';
+import { KEY_PREFIX } from '../redis/redis.constants';
+
 export const CLAUDE_QUEUE = 'claude-jobs';
+
+/** Where BullMQ keeps its keys: under the service's own prefix. */
+export const QUEUE_PREFIX = `${KEY_PREFIX}:bull`;
 
 export enum JobName {
   RunClaude = 'run-claude',
@@ -13,3 +19,11 @@ export const ENQUEUE_TIMEOUT_MS = 2_000;
 
 export const JOB_ATTEMPTS = 3;
 export const RETRY_DELAY_MS = 2_000;
+
+/** Every job's options but its id. Failures before the CLI starts are retried; a started CLI never runs twice. */
+export const JOB_OPTIONS = {
+  attempts: JOB_ATTEMPTS,
+  backoff: { type: 'exponential', delay: RETRY_DELAY_MS },
+  removeOnComplete: KEEP_COMPLETED,
+  removeOnFail: KEEP_FAILED,
+} as const satisfies JobsOptions;

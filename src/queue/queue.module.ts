@@ -2,9 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.types';
 import { quickReconnect, redisOptionsFromUrl } from '../redis/redis-options';
-import { KEY_PREFIX } from '../redis/redis.constants';
 import { ClaudeJobProducer } from './claude-job.producer';
-import { CLAUDE_QUEUE } from './queue.constants';
+import { CLAUDE_QUEUE, QUEUE_PREFIX } from './queue.constants';
 import { JobStopper } from './job-stopper';
 import { QueueDepthMetric } from './queue-depth.metric';
 import { StopRequests } from './stop-requests.repository';
@@ -20,7 +19,7 @@ import { ThreadOrderRepository } from './thread-order.repository';
           connectionName: `${config.appName}-queue`,
           retryStrategy: quickReconnect,
         },
-        prefix: `${KEY_PREFIX}:bull`,
+        prefix: QUEUE_PREFIX,
       }),
     }),
     BullModule.registerQueue({ name: CLAUDE_QUEUE }),

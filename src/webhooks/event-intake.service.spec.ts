@@ -1,21 +1,8 @@
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { PinoLogger } from 'nestjs-pino';
-import {
-  botConfig,
-  botIdentity,
-  directMessage,
-  fromOutsider,
-  IDS,
-  mention,
-  nextEventId,
-  nextTs,
-  stopReaction,
-  threadReply,
-} from '../../test/factories';
-import { type IntakeHarness, startIntakeHarness } from '../../test/intake-harness';
-import type { EventOutcome } from '../metrics/metrics.constants';
-import type { SlackMessageEvent } from './slack-events.types';
+import { botConfig, botIdentity, IDS, mention, mentionTwin, nextEventId, nextTs } from '../../test/factories';
+import { type IntakeHarness, quietLogger, startIntakeHarness } from '../../test/intake-harness';
 import { AppConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
@@ -43,13 +30,6 @@ class ControllableProducer {
     return Promise.resolve(`job-${this.jobs.length}`);
   }
 }
-
-const quietLogger = {
-  setContext: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-};
 
 describe('EventIntake against a real Redis', () => {
   const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 4 });
@@ -128,75 +108,54 @@ describe('EventIntake against a real Redis', () => {
   });
 });
 
-describe('who may do what: the decision on each kind of event, by each kind of person', () => {
+describe('a message whose first delivery died before its job was kept', () => {
   let harness: IntakeHarness;
   beforeAll(async () => {
-    harness = await startIntakeHarness(botConfig({ admins: [IDS.admin] }), botIdentity(), 4);
+    harness = await startIntakeHarness(botConfig(), botIdentity(), 4);
   });
   afterAll(() => harness.close());
 
-  /** Alice asks; then each person sends each kind of event about her question. */
-  const people = {
-    'the asker': (event: SlackMessageEvent) => ({ ...event, user: IDS.alice }),
-    'another allowed user': (event: SlackMessageEvent) => ({ ...event, user: IDS.bob }),
-    'an admin': (event: SlackMessageEvent) => ({ ...event, user: IDS.admin }),
-    // Slack's reactions say nothing of the reactor's organisation; messages do.
-    'a user of another organisation': (event: SlackMessageEvent) =>
-      event.type === 'reaction_added' ? { ...event, user: IDS.outsider } : fromOutsider(event),
-  };
-  type Person = keyof typeof people;
-  const events: Record<string, (asked: SlackMessageEvent) => SlackMessageEvent> = {
-    'a mention': () => mention('what changed?'),
-    'a DM': () => directMessage('what changed?'),
-    'a thread reply': (asked) => threadReply(asked.ts!, 'and the rollback?'),
-    'a stop reaction': (asked) => stopReaction(asked.ts!),
-    '"stop" in the thread': (asked) => threadReply(asked.ts!, 'stop'),
-  };
-  const everyone = (outcome: EventOutcome): Record<Person, EventOutcome> => ({
-    'the asker': outcome,
-    'another allowed user': outcome,
-    'an admin': outcome,
-    'a user of another organisation': 'ignored_external',
+  it("queues the job on Slack's retry when the first delivery died before queuing it", async () => {
+    const asked = mention('did the deploy go out?');
+    const eventId = nextEventId();
+    await harness.deliverAndDie(asked, eventId, 'before its job is queued');
+    expect(await harness.unfinishedJobOf(asked)).toBeUndefined();
+
+    expect(await harness.deliver(asked, eventId)).toBe('enqueued');
+    expect(await harness.unfinishedJobOf(asked)).toMatchObject({ text: 'did the deploy go out?' });
+    expect(await harness.deliver(asked, eventId)).toBe('duplicate');
+    expect(await harness.deliver(mentionTwin(asked))).toBe('duplicate');
   });
-  const table: [string, Record<Person, EventOutcome>][] = [
-    ['a mention', everyone('enqueued')],
-    ['a DM', everyone('enqueued')],
-    ['a thread reply', everyone('enqueued')],
-    [
-      'a stop reaction',
-      {
-        'the asker': 'stop_requested',
-        'another allowed user': 'stop_refused',
-        'an admin': 'stop_requested',
-        'a user of another organisation': 'stop_refused',
-      },
-    ],
-    [
-      '"stop" in the thread',
-      {
-        'the asker': 'stop_requested',
-        'another allowed user': 'stop_refused',
-        'an admin': 'stop_requested',
-        'a user of another organisation': 'ignored_external',
-      },
-    ],
-  ];
-  const cells = table.flatMap(([kind, row]) =>
-    (Object.keys(row) as Person[]).map((person) => [kind, person, row[person]] as const),
-  );
 
-  it.each(cells)('%s by %s: %s', async (kind, person, expected) => {
-    const asked = mention('long question', { user: IDS.alice });
-    expect(await harness.deliver(asked)).toBe('enqueued');
-    const noticesBefore = harness.notices.length;
+  it('makes no second job when the first delivery died after queuing it', async () => {
+    const asked = mention('and the rollback plan?');
+    const eventId = nextEventId();
+    const jobsBefore = await harness.jobCount();
+    await harness.deliverAndDie(asked, eventId, 'before its job is kept');
 
-    expect(await harness.deliver(people[person](events[kind](asked)))).toBe(expected);
+    expect(await harness.deliver(asked, eventId)).toBe('enqueued');
+    expect(await harness.deliver(asked, eventId)).toBe('duplicate');
+    expect(await harness.jobCount()).toBe(jobsBefore + 1);
+  });
 
-    const stillQueued = (await harness.unfinishedJobOf(asked)) !== undefined;
-    expect(stillQueued).toBe(expected !== 'stop_requested');
-    const said = harness.notices.slice(noticesBefore).map((notice) => notice.text);
-    expect(said).toEqual(
-      expected === 'stop_requested' ? [`:octagonal_sign: Stopped by <@${people[person](asked).user}>.`] : [],
+  it('makes one job, counted enqueued once, however a retry and a twin meet the first delivery', async () => {
+    const messages = Array.from({ length: 20 }, (_, n) => mention(`question ${n}`));
+    const jobsBefore = await harness.jobCount();
+    const from = harness.outcomes.length;
+    await Promise.all(
+      messages.map((asked) => {
+        const eventId = nextEventId();
+        return Promise.all([
+          harness.deliver(asked, eventId),
+          harness.deliver(asked, eventId),
+          harness.deliver(mentionTwin(asked)),
+        ]);
+      }),
     );
+
+    const counted = harness.outcomes.slice(from);
+    expect(counted.filter((outcome) => outcome === 'enqueued')).toHaveLength(messages.length);
+    expect(counted.filter((outcome) => outcome === 'duplicate')).toHaveLength(2 * messages.length);
+    expect(await harness.jobCount()).toBe(jobsBefore + messages.length);
   });
 });

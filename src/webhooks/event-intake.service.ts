@@ -4,15 +4,16 @@ import type { BotConfig } from '../bots/bot.types';
 import type { EventOutcome } from '../metrics/metrics.constants';
 import { ClaudeJobProducer } from '../queue/claude-job.producer';
 import { ReplyService } from '../slack/reply.service';
-import { AdmissionRepository, type DeliveryIds } from './admission.repository';
+import { AdmissionRepository, type Claim } from './admission.repository';
 import type { UserMessage } from './event-router';
 import { keptInRedis } from './kept-in-redis';
+import { deliveryIdsOf, jobDataOf } from './message-job';
 import { ThreadRepository } from './thread.repository';
 
 /**
  * Turns a message worth answering into exactly one job: drops follow-ups in threads the bot is not
  * in, Slack's retries and twins, and messages over the user's rate limit. Only quick Redis calls run
- * here, so Slack gets its answer in milliseconds.
+ * here, so Slack gets its answer in milliseconds. Slack hears 200 only once the job is in the queue.
  */
 @Injectable()
 export class EventIntake {
@@ -31,42 +32,38 @@ export class EventIntake {
       if (onlyIfInThread && !(await this.threads.isActive(bot.id, message.channel, message.threadTs))) {
         return 'ignored_other';
       }
-      const ids: DeliveryIds = {
-        botId: bot.id,
-        eventId,
-        teamId: message.teamId,
-        channel: message.channel,
-        ts: message.ts,
-        user: message.user,
-      };
-      const admission = await this.admission.admit(ids);
-      if (admission === 'duplicate') return 'duplicate';
-      if (admission !== 'admitted') {
-        if (admission === 'rate_limited_first') this.noticeRateLimit(bot, message);
-        return 'rate_limited';
+      const admission = await this.admission.admit(deliveryIdsOf(bot.id, eventId, message));
+      switch (admission.verdict) {
+        case 'duplicate':
+          return 'duplicate';
+        case 'rate_limited_first':
+          this.noticeRateLimit(bot, message);
+          return 'rate_limited';
+        case 'rate_limited':
+          return 'rate_limited';
+        case 'taken_over':
+          this.logger.info({ bot: bot.id, eventId }, 'an earlier delivery of this message kept no job: queuing it');
+          return this.enqueue(bot, eventId, message, admission.claim);
+        case 'admitted':
+          return this.enqueue(bot, eventId, message, admission.claim);
       }
-      await this.enqueue(bot, eventId, message, ids);
-      return 'enqueued';
     });
   }
 
-  private async enqueue(bot: BotConfig, eventId: string, message: UserMessage, ids: DeliveryIds): Promise<void> {
+  /** `duplicate` when another delivery of the message took the claim over meanwhile: it keeps the job. */
+  private async enqueue(
+    bot: BotConfig,
+    eventId: string,
+    message: UserMessage,
+    claim: Claim,
+  ): Promise<'enqueued' | 'duplicate'> {
     try {
-      const jobId = await this.producer.enqueue({
-        botId: bot.id,
-        teamId: message.teamId,
-        channel: message.channel,
-        threadTs: message.threadTs,
-        messageTs: message.ts,
-        user: message.user,
-        text: message.text,
-        eventId,
-        ...(message.files.length > 0 ? { files: message.files } : {}),
-      });
-      await this.admission.keep(ids, message.threadTs);
-      this.logger.debug({ bot: bot.id, eventId, jobId }, 'job queued');
+      const jobId = await this.producer.enqueue(jobDataOf(bot.id, eventId, message));
+      const kept = await this.admission.keep(claim, message.threadTs);
+      this.logger.debug({ bot: bot.id, eventId, jobId, kept }, 'job queued');
+      return kept ? 'enqueued' : 'duplicate';
     } catch (error) {
-      await this.admission.release(ids).catch((releaseError: unknown) => {
+      await this.admission.release(claim).catch((releaseError: unknown) => {
         this.logger.warn({ err: releaseError, bot: bot.id, eventId }, 'could not release the dedupe claim');
       });
       throw error;

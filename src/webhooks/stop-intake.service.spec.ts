@@ -9,6 +9,7 @@ import {
   threadReply,
 } from '../../test/factories';
 import { type IntakeHarness, startIntakeHarness } from '../../test/intake-harness';
+import type { EventOutcome } from '../metrics/metrics.constants';
 import type { SlackMessageEvent } from './slack-events.types';
 
 describe('StopIntake against a real Redis and queue', () => {
@@ -66,5 +67,78 @@ describe('StopIntake for a bot that allows external users', () => {
     expect(await harness.deliver(stopReaction(asked.ts!, IDS.bob))).toBe('stop_refused');
     expect(await harness.deliver(stopReaction(asked.ts!, IDS.outsider))).toBe('stop_requested');
     expect(harness.notices.map((notice) => notice.text)).toEqual([`:octagonal_sign: Stopped by <@${IDS.outsider}>.`]);
+  });
+});
+
+describe('who may do what: the decision on each kind of event, by each kind of person', () => {
+  let harness: IntakeHarness;
+  beforeAll(async () => {
+    harness = await startIntakeHarness(botConfig({ admins: [IDS.admin] }), botIdentity(), 6);
+  });
+  afterAll(() => harness.close());
+
+  /** Alice asks; then each person sends each kind of event about her question. */
+  const people = {
+    'the asker': (event: SlackMessageEvent) => ({ ...event, user: IDS.alice }),
+    'another allowed user': (event: SlackMessageEvent) => ({ ...event, user: IDS.bob }),
+    'an admin': (event: SlackMessageEvent) => ({ ...event, user: IDS.admin }),
+    // Slack's reactions say nothing of the reactor's organisation; messages do.
+    'a user of another organisation': (event: SlackMessageEvent) =>
+      event.type === 'reaction_added' ? { ...event, user: IDS.outsider } : fromOutsider(event),
+  };
+  type Person = keyof typeof people;
+  const events: Record<string, (asked: SlackMessageEvent) => SlackMessageEvent> = {
+    'a mention': () => mention('what changed?'),
+    'a DM': () => directMessage('what changed?'),
+    'a thread reply': (asked) => threadReply(asked.ts!, 'and the rollback?'),
+    'a stop reaction': (asked) => stopReaction(asked.ts!),
+    '"stop" in the thread': (asked) => threadReply(asked.ts!, 'stop'),
+  };
+  const everyone = (outcome: EventOutcome): Record<Person, EventOutcome> => ({
+    'the asker': outcome,
+    'another allowed user': outcome,
+    'an admin': outcome,
+    'a user of another organisation': 'ignored_external',
+  });
+  const table: [string, Record<Person, EventOutcome>][] = [
+    ['a mention', everyone('enqueued')],
+    ['a DM', everyone('enqueued')],
+    ['a thread reply', everyone('enqueued')],
+    [
+      'a stop reaction',
+      {
+        'the asker': 'stop_requested',
+        'another allowed user': 'stop_refused',
+        'an admin': 'stop_requested',
+        'a user of another organisation': 'stop_refused',
+      },
+    ],
+    [
+      '"stop" in the thread',
+      {
+        'the asker': 'stop_requested',
+        'another allowed user': 'stop_refused',
+        'an admin': 'stop_requested',
+        'a user of another organisation': 'ignored_external',
+      },
+    ],
+  ];
+  const cells = table.flatMap(([kind, row]) =>
+    (Object.keys(row) as Person[]).map((person) => [kind, person, row[person]] as const),
+  );
+
+  it.each(cells)('%s by %s: %s', async (kind, person, expected) => {
+    const asked = mention('long question', { user: IDS.alice });
+    expect(await harness.deliver(asked)).toBe('enqueued');
+    const noticesBefore = harness.notices.length;
+
+    expect(await harness.deliver(people[person](events[kind](asked)))).toBe(expected);
+
+    const stillQueued = (await harness.unfinishedJobOf(asked)) !== undefined;
+    expect(stillQueued).toBe(expected !== 'stop_requested');
+    const said = harness.notices.slice(noticesBefore).map((notice) => notice.text);
+    expect(said).toEqual(
+      expected === 'stop_requested' ? [`:octagonal_sign: Stopped by <@${people[person](asked).user}>.`] : [],
+    );
   });
 });

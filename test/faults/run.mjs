@@ -2,7 +2,8 @@
 // `npm run drills [-- options]`: the fault drills of issue 6. Each prints what it sent, what it
 // expected and what it saw, check by check; the run ends with `N passed, M failed` (checks) and exits
 // non-zero when any failed.
-//   --ci             the cheap drills only (fuzz with a smaller count, duplicate storm, Redis outage)
+//   --ci             the cheap drills only (fuzz with a smaller count, duplicate storm, intake crash,
+//                    Redis outage)
 //   --only a,b       these drills (names below)
 //   --fuzz-count N   requests of the fuzz drill (default 50000; 5000 with --ci)
 // Needs a build (`npm run build`), Redis on 127.0.0.1:6379 (databases 13 to 15 are used and emptied)
@@ -13,11 +14,21 @@ import cliMisbehaviour from './drills/cli-misbehaviour.mjs';
 import duplicateStorm from './drills/duplicate-storm.mjs';
 import fuzz from './drills/fuzz.mjs';
 import gracefulShutdown from './drills/graceful-shutdown.mjs';
+import intakeCrash from './drills/intake-crash.mjs';
 import redisOutage from './drills/redis-outage.mjs';
 import slackTrouble from './drills/slack-trouble.mjs';
 import workerKills from './drills/worker-kills.mjs';
 
-const DRILLS = [fuzz, duplicateStorm, redisOutage, slackTrouble, cliMisbehaviour, gracefulShutdown, workerKills];
+const DRILLS = [
+  fuzz,
+  duplicateStorm,
+  intakeCrash,
+  redisOutage,
+  slackTrouble,
+  cliMisbehaviour,
+  gracefulShutdown,
+  workerKills,
+];
 
 const { values } = parseArgs({
   options: {

@@ -1,11 +1,11 @@
 // What the drills share: a stack of fake Slack + service processes, sending mentions, and reading what a
 // person would see in each thread.
-import { Queue } from 'bullmq';
 import { join } from 'node:path';
 import {
   BOT,
   flushDb,
   freePort,
+  jobCounts as queueJobCounts,
   mentionEnvelope,
   postWebhook,
   scratch,
@@ -17,7 +17,7 @@ import {
 
 export const PROGRESS_PREFIX = ':hourglass_flowing_sand:';
 
-/** Fake Slack plus one or more service processes on one Redis database (ours: 13 to 15). */
+/** Fake Slack plus one or more service processes on one Redis database (ours: 13 to 15); each knows its env. */
 export async function startStack({ db, redisPort = 6379, slack, slackUrl, claudeBin, services, env = {}, prefix }) {
   if (redisPort === 6379) await flushDb(db);
   const fakeSlack = slack ?? (await startFakeSlack());
@@ -35,7 +35,8 @@ export async function startStack({ db, redisPort = 6379, slack, slackUrl, claude
       claudeBin,
       extra: { RATE_LIMIT_MAX_REQUESTS: '100000', ...env, ...spec.env },
     });
-    started.push(await startService({ name: spec.name, dir, env: serviceEnvironment, ready: spec.ready ?? true }));
+    const service = await startService({ name: spec.name, dir, env: serviceEnvironment, ready: spec.ready ?? true });
+    started.push(Object.assign(service, { env: serviceEnvironment }));
   }
   return {
     slack: fakeSlack,
@@ -54,7 +55,9 @@ export async function startStack({ db, redisPort = 6379, slack, slackUrl, claude
         claudeBin,
         extra: { RATE_LIMIT_MAX_REQUESTS: '100000', ...env, ...spec.env },
       });
-      const service = await startService({ name: spec.name, dir, env: serviceEnvironment });
+      const service = Object.assign(await startService({ name: spec.name, dir, env: serviceEnvironment }), {
+        env: serviceEnvironment,
+      });
       started.push(service);
       return service;
     },
@@ -143,17 +146,8 @@ export function describeViews(summary, total) {
 }
 
 /** Jobs by state, as BullMQ counts them. */
-export async function jobCounts(redisUrl) {
-  const url = new URL(redisUrl);
-  const queue = new Queue('claude-jobs', {
-    connection: { host: url.hostname, port: Number(url.port), db: Number(url.pathname.slice(1)) },
-    prefix: 'orchestrator:bull',
-  });
-  try {
-    return await queue.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed', 'paused', 'prioritized');
-  } finally {
-    await queue.close();
-  }
+export function jobCounts(redisUrl) {
+  return queueJobCounts(redisUrl, ['completed', 'failed', 'active', 'wait', 'delayed', 'paused', 'prioritized']);
 }
 
 export function total(counts) {
