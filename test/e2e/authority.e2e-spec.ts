@@ -1,54 +1,36 @@
-import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
 import { contentOf, ThreadReader } from '../conversation';
-import { directMessage, envelope, fromOutsider, IDS, mention, stopReaction } from '../factories';
-import type { FakeSlackServer } from '../fakes/fake-slack-server';
+import { directMessage, fromOutsider, IDS, mention, stopReaction } from '../factories';
 import {
-  appEnvironment,
   BOTS,
   cliRecords,
-  flushRedis,
   FRONTEND_CHANNEL,
-  makeWorkspace,
   metricValue,
-  postSigned,
   processAlive,
-  startApp,
-  startFakeSlack,
   type TestApp,
   waitFor,
   type Workspace,
 } from '../utils';
+import { type Stack, startStack } from '../stack';
 
 const DB = 9;
 
 describe('who may stop a job, and whom the bot answers', () => {
-  let slack: FakeSlackServer;
+  let stack: Stack;
   let app: TestApp;
   let workspace: Workspace;
   let threads: ThreadReader;
 
   beforeAll(async () => {
-    await flushRedis(DB);
-    slack = await startFakeSlack();
-    workspace = makeWorkspace({
-      backendExtra: `    admins: [${IDS.admin}]`,
-      frontendExtra: '    allowExternalUsers: true',
+    stack = await startStack(DB, {
+      workspace: { backendExtra: `    admins: [${IDS.admin}]`, frontendExtra: '    allowExternalUsers: true' },
+      env: { RATE_LIMIT_MAX_REQUESTS: '100' },
     });
-    threads = new ThreadReader(slack, workspace);
-    app = await startApp(appEnvironment(workspace, slack, DB, { RATE_LIMIT_MAX_REQUESTS: '100' }));
-    await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, { message: 'readiness' });
+    ({ app, workspace, threads } = stack);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await slack.stop();
-  });
+  afterAll(() => stack.close());
 
-  const send = async (event: SlackMessageEvent, bot: keyof typeof BOTS = 'backend') => {
-    const body = envelope(event, { api_app_id: BOTS[bot].appId });
-    const response = await postSigned(`${app.url}/webhooks/slack`, body, { secret: BOTS[bot].signingSecret });
-    expect(response.status).toBe(200);
-  };
+  const send: Stack['send'] = (event, bot) => stack.send(event, bot);
   const runsFor = (text: string) => threads.runsFor(text);
   const startedRun = (text: string) =>
     waitFor(() => runsFor(text)[0], { message: `the CLI run for "${text}" to start` });

@@ -1,24 +1,10 @@
 import { Redis } from 'ioredis';
-import { envelope, IDS, mention } from '../factories';
+import { IDS, mention } from '../factories';
 import { contentOf, ThreadReader } from '../conversation';
-import type { FakeSlackServer } from '../fakes/fake-slack-server';
 import { KEY_PREFIX } from '../../src/redis/redis.constants';
 import { overBudgetLine } from '../../src/slack/reply-lines';
-import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
-import {
-  appEnvironment,
-  BOTS,
-  cliRecords,
-  FRONTEND_CHANNEL,
-  makeWorkspace,
-  metricValue,
-  postSigned,
-  startApp,
-  startFakeSlack,
-  type TestApp,
-  waitFor,
-  type Workspace,
-} from '../utils';
+import { BOTS, cliRecords, FRONTEND_CHANNEL, metricValue, type TestApp, waitFor, type Workspace } from '../utils';
+import { type Stack, startStack } from '../stack';
 
 /** Shared with src/claude-runner/spend.repository.spec.ts, whose bots have random ids: only ours are cleared. */
 const DB = 13;
@@ -39,36 +25,27 @@ async function clearBotKeys(db: number, botIds: readonly string[]): Promise<void
 }
 
 describe('the daily budget, with jobs running at once and runs that fail', () => {
-  let slack: FakeSlackServer;
+  let stack: Stack;
   let app: TestApp;
   let workspace: Workspace;
   let threads: ThreadReader;
 
   beforeAll(async () => {
-    await clearBotKeys(DB, [BOTS.backend.id, BOTS.frontend.id]);
-    slack = await startFakeSlack();
-    workspace = makeWorkspace({
-      backendExtra: '    budgetUsdPerDay: 3',
-      // One job's cap is the whole budget.
-      frontendExtra: '    budgetUsdPerDay: 1\n    claude:\n      maxBudgetUsd: 1',
+    stack = await startStack(DB, {
+      clear: (db) => clearBotKeys(db, [BOTS.backend.id, BOTS.frontend.id]),
+      workspace: {
+        backendExtra: '    budgetUsdPerDay: 3',
+        // One job's cap is the whole budget.
+        frontendExtra: '    budgetUsdPerDay: 1\n    claude:\n      maxBudgetUsd: 1',
+      },
+      env: { WORKER_CONCURRENCY: '8', RATE_LIMIT_MAX_REQUESTS: '100' },
     });
-    threads = new ThreadReader(slack, workspace);
-    app = await startApp(
-      appEnvironment(workspace, slack, DB, { WORKER_CONCURRENCY: '8', RATE_LIMIT_MAX_REQUESTS: '100' }),
-    );
-    await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, { message: 'readiness' });
+    ({ app, workspace, threads } = stack);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await slack.stop();
-  });
+  afterAll(() => stack.close());
 
-  const send = async (event: SlackMessageEvent, bot: keyof typeof BOTS) => {
-    const body = envelope(event, { api_app_id: BOTS[bot].appId });
-    const response = await postSigned(`${app.url}/webhooks/slack`, body, { secret: BOTS[bot].signingSecret });
-    expect(response.status).toBe(200);
-  };
+  const send: Stack['send'] = (event, bot) => stack.send(event, bot);
   const asFrontend = (text: string) =>
     mention(text, { channel: FRONTEND_CHANNEL, text: `<@${BOTS.frontend.identity.userId}> ${text}` });
 

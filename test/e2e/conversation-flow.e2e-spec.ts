@@ -1,51 +1,30 @@
 import { existsSync } from 'node:fs';
-import { envelope, IDS, mention, threadReply } from '../factories';
+import { IDS, mention, threadReply } from '../factories';
 import { contentOf, PROGRESS, ThreadReader } from '../conversation';
 import type { FakeSlackServer } from '../fakes/fake-slack-server';
-import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
-import {
-  appEnvironment,
-  BOTS,
-  cliRecords,
-  flushRedis,
-  FRONTEND_CHANNEL,
-  makeWorkspace,
-  postSigned,
-  processAlive,
-  startApp,
-  startFakeSlack,
-  type TestApp,
-  waitFor,
-  type Workspace,
-} from '../utils';
+import { BOTS, cliRecords, FRONTEND_CHANNEL, processAlive, type TestApp, waitFor, type Workspace } from '../utils';
+import { type Stack, startStack } from '../stack';
 
 const DB = 7;
 
 describe('conversations: progress, long answers, stop, cost and budget', () => {
+  let stack: Stack;
   let slack: FakeSlackServer;
   let app: TestApp;
   let workspace: Workspace;
   let threads: ThreadReader;
 
   beforeAll(async () => {
-    await flushRedis(DB);
-    slack = await startFakeSlack();
-    workspace = makeWorkspace({ frontendExtra: '    budgetUsdPerDay: 0.02' });
-    threads = new ThreadReader(slack, workspace);
-    app = await startApp(appEnvironment(workspace, slack, DB, { RATE_LIMIT_MAX_REQUESTS: '100' }));
-    await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, { message: 'readiness' });
+    stack = await startStack(DB, {
+      workspace: { frontendExtra: '    budgetUsdPerDay: 0.02' },
+      env: { RATE_LIMIT_MAX_REQUESTS: '100' },
+    });
+    ({ slack, app, workspace, threads } = stack);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await slack.stop();
-  });
+  afterAll(() => stack.close());
 
-  const send = async (event: SlackMessageEvent, bot: keyof typeof BOTS = 'backend') => {
-    const body = envelope(event, { api_app_id: BOTS[bot].appId });
-    const response = await postSigned(`${app.url}/webhooks/slack`, body, { secret: BOTS[bot].signingSecret });
-    expect(response.status).toBe(200);
-  };
+  const send: Stack['send'] = (event, bot) => stack.send(event, bot);
   const repliesIn = (channel: string, threadTs: string) => threads.repliesIn(channel, threadTs);
   const finishedReplies = (channel: string, threadTs: string, count = 1) =>
     threads.finishedReplies(channel, threadTs, count);

@@ -1,23 +1,11 @@
 import { Redis } from 'ioredis';
 import { gunzipSync } from 'node:zlib';
-import { envelope, IDS, mention } from '../factories';
+import { IDS, mention } from '../factories';
 import { contentOf, PROGRESS, ThreadReader } from '../conversation';
 import type { FakeSlackServer } from '../fakes/fake-slack-server';
 import type { SlackMessageEvent } from '../../src/webhooks/slack-events.types';
-import {
-  ANTHROPIC_TEST_KEY,
-  appEnvironment,
-  BOTS,
-  flushRedis,
-  makeWorkspace,
-  postSigned,
-  SECRETS,
-  startApp,
-  startFakeSlack,
-  type TestApp,
-  waitFor,
-  type Workspace,
-} from '../utils';
+import { ANTHROPIC_TEST_KEY, SECRETS, waitFor } from '../utils';
+import { type Stack, startStack } from '../stack';
 
 const DB = 12;
 /** A secret of the bot's CLI environment with no shape the scrubber would know it by. */
@@ -64,30 +52,18 @@ async function valuesOf(redis: Redis, key: string): Promise<string[]> {
 }
 
 describe('nothing the service posts to Slack or keeps in Redis holds a secret', () => {
+  let stack: Stack;
   let slack: FakeSlackServer;
-  let app: TestApp;
-  let workspace: Workspace;
   let threads: ThreadReader;
 
   beforeAll(async () => {
-    await flushRedis(DB);
-    slack = await startFakeSlack();
-    workspace = makeWorkspace({ backendExtra: `      env:\n        DEPLOY_TOKEN: ${DEPLOY_TOKEN}` });
-    threads = new ThreadReader(slack, workspace);
-    app = await startApp(appEnvironment(workspace, slack, DB));
-    await waitFor(async () => (await fetch(`${app.url}/health/ready`)).status === 200, { message: 'readiness' });
+    stack = await startStack(DB, { workspace: { backendExtra: `      env:\n        DEPLOY_TOKEN: ${DEPLOY_TOKEN}` } });
+    ({ slack, threads } = stack);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await slack.stop();
-  });
+  afterAll(() => stack.close());
 
-  const send = async (event: SlackMessageEvent) => {
-    const body = envelope(event, { api_app_id: BOTS.backend.appId });
-    const response = await postSigned(`${app.url}/webhooks/slack`, body, { secret: BOTS.backend.signingSecret });
-    expect(response.status).toBe(200);
-  };
+  const send: Stack['send'] = (event, bot) => stack.send(event, bot);
   const answered = (event: SlackMessageEvent) =>
     waitFor(() => slack.reactions(IDS.channel, event.ts!).includes('white_check_mark'), { message: '✅' });
   /** What every call carried besides its token, which authenticates it. */
