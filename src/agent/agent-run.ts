@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { settlesWithin } from '../common/timeouts';
-import { RUN_SIGNALS, type FrameChannel, type RunRequest } from './agent-protocol';
+import { RUN_SIGNALS, type FrameChannel, type RunRequest, type RunSignal } from './agent-protocol';
 import type { AgentStorage } from './agent-storage';
 import { startCli } from './cli-process';
 import { reapStrays } from './process-reaper';
@@ -50,14 +50,20 @@ export async function serveRun(channel: FrameChannel, request: RunRequest, host:
   );
   const pid = cli.pid;
   if (pid !== undefined) host.active.add(pid);
+  // Once the group is gone its id may be another run's: no signal may follow the end.
+  let ended = false;
+  const signal = (name: RunSignal) => {
+    if (!ended) cli.signalGroup(name);
+  };
   channel.onFrame((frame) => {
-    if ('t' in frame && frame.t === 'signal' && RUN_SIGNALS.includes(frame.signal)) cli.signalGroup(frame.signal);
+    if ('t' in frame && frame.t === 'signal' && RUN_SIGNALS.includes(frame.signal)) signal(frame.signal);
   });
-  void channel.closed.then(() => cli.signalGroup('SIGKILL'));
+  void channel.closed.then(() => signal('SIGKILL'));
   try {
     if (pid !== undefined) await channel.send({ t: 'started', pid });
     const exit = await cli.exited;
     cli.signalGroup('SIGKILL');
+    ended = true;
     if (pid !== undefined) host.active.delete(pid);
     if (host.dedicated) reapStrays(process.getuid?.() ?? -1, host.active);
     await settlesWithin(cli.outputClosed, OUTPUT_DRAIN_MS);
