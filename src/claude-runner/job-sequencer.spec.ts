@@ -65,7 +65,14 @@ function sequencer(options: {
     run: async (_b, _t, run: SessionRun, _l, continueSession?: string) => {
       seen.runs.push({ prompt: run.prompt, continueSession });
       const { answer } = await (options.run ?? (() => Promise.resolve({ answer: 'the answer' })))(run);
-      return { answer, sessionId: SESSION, model: 'm', costUsd: 0.01, result: {} as never };
+      return {
+        answer,
+        sessionId: SESSION,
+        model: 'm',
+        costUsd: 0.01,
+        result: {} as never,
+        keepSession: () => Promise.resolve(void seen.recorded.push({ sessionId: 'kept' })),
+      };
     },
   });
   const report = strictFake<JobReport>('report', {
@@ -104,7 +111,14 @@ describe('JobSequencer', () => {
     await service.handle(context());
     expect(seen.runs).toEqual([{ prompt: 'the question', continueSession: undefined }]);
     expect(seen.answers).toEqual([{ answer: 'the answer', posted: 0 }]);
-    expect(seen.recorded.map((change) => change.phase)).toEqual(['preparing', 'running', 'delivering', 'done']);
+    // The session is kept after the answer is out, before the job is done.
+    expect(seen.recorded.map((change) => change.phase ?? change.sessionId)).toEqual([
+      'preparing',
+      'running',
+      'delivering',
+      'kept',
+      'done',
+    ]);
   });
 
   it('delivers an answer an earlier attempt made, from the part it stopped at, without running the CLI again', async () => {

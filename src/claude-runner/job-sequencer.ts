@@ -4,7 +4,7 @@ import { BotRegistry } from '../bots/bot-registry';
 import { SecretScrubber } from '../logging/secret-scrubber';
 import { StopRequests } from '../queue/stop-requests.repository';
 import type { ProgressMessage } from '../slack/progress-message';
-import { ReplyService, type RunEnding } from '../slack/reply.service';
+import { type Refusal, ReplyService, type RunEnding } from '../slack/reply.service';
 import { abortReasonOf } from './abort-reasons';
 import { BudgetGate } from './budget-gate';
 import { ClaudeRunError } from './claude-runner.errors';
@@ -131,10 +131,19 @@ export class JobSequencer {
       await this.budget.settle(bot, id, outcome.error.costUsd ?? 0);
       return this.failed(step, progress, outcome.error);
     }
-    const { answer, sessionId, model, costUsd, result } = outcome.success;
+    const { answer, sessionId, model, costUsd, result, keepSession } = outcome.success;
     await this.budget.settle(bot, id, costUsd);
     await this.attempts.record(bot.id, id, { phase: 'delivering', answer, partsPosted: 0 });
-    return this.deliver(step, progress, answer, { outcome: 'succeeded', sessionId, model, costUsd, result });
+    const ending = await this.deliver(step, progress, answer, {
+      outcome: 'succeeded',
+      sessionId,
+      model,
+      costUsd,
+      result,
+    });
+    // After the answer: a session not kept costs the next message its context, never this answer.
+    await keepSession().catch((error: unknown) => log.warn({ err: error }, 'could not keep the session'));
+    return ending;
   }
 
   private async failed(step: Step, progress: ProgressMessage, error: ClaudeRunError): Promise<Ending> {
@@ -181,12 +190,7 @@ export class JobSequencer {
   }
 
   /** A job that never reaches the CLI says why in one line of its own. */
-  private async refused(
-    step: Step,
-    refusal: Parameters<ReplyService['refused']>[2],
-    outcome: Ending['outcome'],
-    reason?: string,
-  ): Promise<Ending> {
+  private async refused(step: Step, refusal: Refusal, outcome: Ending['outcome'], reason?: string): Promise<Ending> {
     await this.replies.refused(step.bot, step.thread, refusal);
     return { outcome, reason };
   }

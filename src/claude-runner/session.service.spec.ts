@@ -58,6 +58,8 @@ describe('SessionService', () => {
       cli: (cliRun) => Promise.resolve((resumed.push(cliRun.resumeSessionId), success(OLD, 0.75))),
     });
     const result = await sessions.run(bot, thread, run, log);
+    expect(kept).toEqual([]);
+    await result.keepSession();
     expect({ resumed, cost: result.costUsd, kept }).toEqual({
       resumed: [OLD],
       cost: 0.25,
@@ -94,7 +96,7 @@ describe('SessionService', () => {
         return Promise.resolve(success(NEW, 0.2));
       },
     });
-    await sessions.run(bot, thread, run, log);
+    await (await sessions.run(bot, thread, run, log)).keepSession();
     // One checkpoint during the run (its cost not yet known), then the session as the run left it.
     expect(kept).toEqual([
       { session: { sessionId: NEW, costUsd: 0 }, transcriptOf: NEW },

@@ -11,7 +11,14 @@ import { TranscriptRepository } from './transcript.repository';
 
 export type Thread = ThreadRef & ThreadKey;
 export type SessionRun = Omit<CliRun, 'resumeSessionId' | 'onTurnEnd'>;
-export type SessionSuccess = RunSuccess & { readonly costUsd: number };
+export type SessionSuccess = RunSuccess & {
+  readonly costUsd: number;
+  /**
+   * Keeps the session (id, cost, transcript) for the thread's next message. Left to the caller after
+   * a success, so that the answer is posted first: the person waits for the answer, not for this.
+   */
+  readonly keepSession: () => Promise<void>;
+};
 
 /** While the CLI runs, its session is saved at most this often (after a completed turn). */
 const CHECKPOINT_EVERY_MS = 5_000;
@@ -63,7 +70,10 @@ export class SessionService {
     return transcript === 'present' || transcript === 'restored';
   }
 
-  /** A failed run's session is kept too: its transcript holds the prompt, so a follow-up can go on from it. */
+  /**
+   * A failed run's session is kept at once: its transcript holds the prompt, so a follow-up can go on
+   * from it. A successful one is kept when the caller says (see keepSession).
+   */
   private async runAndKeep(
     bot: BotConfig,
     thread: ThreadKey,
@@ -71,24 +81,23 @@ export class SessionService {
     costBefore: number,
     log: Logger,
   ): Promise<SessionSuccess> {
-    let sessionId: string | undefined;
-    let total = costBefore;
     const checkpoints = new Checkpoints((id) => this.keep(bot, thread, id, costBefore, log));
     try {
       const success = await this.runner.run({ ...run, onTurnEnd: (id) => checkpoints.offer(id) });
-      sessionId = success.sessionId;
-      total = success.result.total_cost_usd ?? costBefore;
-      return { ...success, costUsd: Math.max(0, total - costBefore) };
+      const total = success.result.total_cost_usd ?? costBefore;
+      const { sessionId } = success;
+      const keepSession = async () => {
+        await checkpoints.settled();
+        if (sessionId !== undefined) await this.keep(bot, thread, sessionId, total, log);
+      };
+      return { ...success, costUsd: Math.max(0, total - costBefore), keepSession };
     } catch (error) {
-      if (error instanceof ClaudeRunError) {
-        sessionId = error.sessionId;
-        total = error.result?.total_cost_usd ?? costBefore;
-        error.costUsd = Math.max(0, total - costBefore);
-      }
-      throw error;
-    } finally {
       await checkpoints.settled();
-      if (sessionId !== undefined) await this.keep(bot, thread, sessionId, total, log);
+      if (!(error instanceof ClaudeRunError)) throw error;
+      const total = error.result?.total_cost_usd ?? costBefore;
+      error.costUsd = Math.max(0, total - costBefore);
+      if (error.sessionId !== undefined) await this.keep(bot, thread, error.sessionId, total, log);
+      throw error;
     }
   }
 
