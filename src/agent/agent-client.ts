@@ -1,4 +1,6 @@
-import { connect } from 'node:net';
+import { lstatSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import {
   type BotPlace,
   collectChunks,
@@ -139,10 +141,16 @@ export class AgentClient {
     return answer;
   }
 
+  /**
+   * The socket lives in a folder the agent's user may write: it could put a link there to another
+   * socket (a database's, say) for this process to talk to. Only a socket itself is connected to.
+   */
   private open(): FrameChannel {
-    const socket = connect(this.socketPath);
-    const channel = new FrameChannel(socket);
-    return channel;
+    const socket = new Socket();
+    const info = lstatSync(this.socketPath, { throwIfNoEntry: false });
+    if (info?.isSocket() && !lstatSync(dirname(this.socketPath)).isSymbolicLink()) socket.connect(this.socketPath);
+    else setImmediate(() => socket.destroy(new Error(`${this.socketPath} is not the agent side's socket`)));
+    return new FrameChannel(socket);
   }
 }
 

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type InProcessAgentSide, startAgentSide } from '../../test/agent-side';
+import { AgentClient } from './agent-client';
 
 describe('the agent side answers bad requests with an error, and keeps serving', () => {
   const root = mkdtempSync(join(tmpdir(), 'orchestrator-agent-server-'));
@@ -35,6 +36,13 @@ describe('the agent side answers bad requests with an error, and keeps serving',
     socket.end('this is not a frame\n');
     await new Promise((resolve) => socket.once('close', resolve));
     await expect(side.client.hello([place])).resolves.toEqual({ uid: process.getuid?.(), problems: [] });
+  });
+
+  it('talks only to a socket itself, never through a link the agent could have put in its place', async () => {
+    const link = join(root, 'link.sock');
+    symlinkSync(side.client.socketPath, link);
+    await expect(new AgentClient(link).hello([])).rejects.toThrow('no answer to hello');
+    await expect(side.client.hello([])).resolves.toMatchObject({ problems: [] });
   });
 
   it('says which working directory it cannot use', async () => {
