@@ -25,15 +25,7 @@ REDIS_PASSWORD=smoke-redis-password-7f3a
 started_at=$SECONDS
 
 podman image exists "$IMAGE" || die "no image $IMAGE: run scripts/ci/build-image.sh first"
-work="$(mktemp -d)"
-pids=()
-containers=()
-cleanup() {
-  for c in "${containers[@]}"; do podman rm -f "$c" >/dev/null 2>&1 || true; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_space
 
 redis_port="$(free_port)"
 slack_port="$(free_port)"

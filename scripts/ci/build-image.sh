@@ -96,15 +96,7 @@ podman_run "${hardened[@]}" "$IMAGE" sh -c 'git --version && rg --version | head
   || die "git, rg or bash missing in the image"
 log "ok: $cli; git, rg and bash run as node with a read-only root"
 
-work="$(mktemp -d)"
-pids=()
-containers=()
-cleanup() {
-  for c in "${containers[@]}"; do podman rm -f "$c" >/dev/null 2>&1 || true; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_space
 
 # ---- the chart's git clone init container, run in this image ------------------
 helm="$(bash scripts/ci/fetch-helm.sh v4)"

@@ -45,3 +45,17 @@ wait_for() {
   done
   return 1
 }
+
+# scratch_space: a temporary folder in $work, removed on exit together with the containers and the
+# processes the script adds to $containers and $pids.
+scratch_space() {
+  work="$(mktemp -d)"
+  pids=()
+  containers=()
+  trap clear_scratch EXIT
+}
+clear_scratch() {
+  for c in "${containers[@]}"; do podman rm -f "$c" >/dev/null 2>&1 || true; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
